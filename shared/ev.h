@@ -1,0 +1,42 @@
+/*
+ * ev: the one event loop of a pktmon process (redis ae.c): epoll for fds,
+ * timerfd for deadlines on the monotonic clock, signalfd for signals, so no
+ * code runs in a signal handler.
+ */
+#ifndef PM_EV_H
+#define PM_EV_H
+
+#include <stdint.h>
+#include <sys/epoll.h>
+#include "err.h"
+
+struct ev;
+typedef void (*ev_cb)(struct ev *ev, int fd, uint32_t events, void *arg);
+
+struct ev *ev_new(void);
+void ev_free(struct ev *ev);
+
+int ev_add(struct ev *ev, int fd, uint32_t events, ev_cb cb, void *arg) PM_MUST_CHECK;
+int ev_mod(struct ev *ev, int fd, uint32_t events);
+/* Forget fd (the caller closes it). Safe from inside a callback. */
+void ev_del(struct ev *ev, int fd);
+/* Wait up to timeout_ms (-1: forever) and dispatch; PM_E_SYS on failure. */
+int ev_run_once(struct ev *ev, int timeout_ms);
+void ev_stop(struct ev *ev);
+int ev_stopped(const struct ev *ev);
+
+/* A timerfd on CLOCK_MONOTONIC. */
+int ev_timer_new(void) PM_MUST_CHECK;
+/* Fire at an absolute monotonic time (ns), once. */
+int ev_timer_at(int tfd, int64_t deadline_ns);
+/* Fire every period_ns, first after period_ns. */
+int ev_timer_every(int tfd, int64_t period_ns);
+/* Consume a timerfd's expiry count (0 when it had not fired). */
+uint64_t ev_timer_read(int tfd);
+
+/* Block sigs and return a signalfd for them. */
+int ev_signal_new(const int *sigs, int n) PM_MUST_CHECK;
+/* Next pending signal number, or 0. */
+int ev_signal_read(int sfd);
+
+#endif

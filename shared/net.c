@@ -1,0 +1,282 @@
+/*
+ * net: socket set-up and the datagram receive path with its ancillary data.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/ip.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "net.h"
+
+#define UDP_RCVBUF (4 * 1024 * 1024)
+
+int
+net_resolve(const char *host, uint16_t port, int socktype, struct net_addr *out)
+{
+	struct addrinfo hints, *res;
+	char svc[8];
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = socktype;
+	hints.ai_flags = AI_ADDRCONFIG;
+	snprintf(svc, sizeof(svc), "%u", port);
+	if (getaddrinfo(host, svc, &hints, &res) != 0 || res == NULL) {
+		hints.ai_flags = 0;	/* loopback-only hosts have no "configured" address */
+		if (getaddrinfo(host, svc, &hints, &res) != 0 || res == NULL)
+			return PM_E_NOTFOUND;
+	}
+	memcpy(&out->ss, res->ai_addr, res->ai_addrlen);
+	out->len = res->ai_addrlen;
+	freeaddrinfo(res);
+	return 0;
+}
+
+void
+net_addr_str(const struct net_addr *a, char *buf, size_t len)
+{
+	char ip[INET6_ADDRSTRLEN] = "?";
+	const struct sockaddr_in *s4 = (const struct sockaddr_in *)&a->ss;
+	const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)&a->ss;
+
+	if (a->ss.ss_family == AF_INET6) {
+		inet_ntop(AF_INET6, &s6->sin6_addr, ip, sizeof(ip));
+		snprintf(buf, len, "[%s]:%u", ip, ntohs(s6->sin6_port));
+	} else {
+		inet_ntop(AF_INET, &s4->sin_addr, ip, sizeof(ip));
+		snprintf(buf, len, "%s:%u", ip, ntohs(s4->sin_port));
+	}
+}
+
+uint16_t
+net_addr_port(const struct net_addr *a)
+{
+	if (a->ss.ss_family == AF_INET6)
+		return ntohs(((const struct sockaddr_in6 *)&a->ss)->sin6_port);
+	return ntohs(((const struct sockaddr_in *)&a->ss)->sin_port);
+}
+
+void
+net_addr_set_port(struct net_addr *a, uint16_t port)
+{
+	if (a->ss.ss_family == AF_INET6)
+		((struct sockaddr_in6 *)&a->ss)->sin6_port = htons(port);
+	else
+		((struct sockaddr_in *)&a->ss)->sin_port = htons(port);
+}
+
+int
+net_addr_equal(const struct net_addr *a, const struct net_addr *b)
+{
+	const struct sockaddr_in *a4 = (const struct sockaddr_in *)&a->ss;
+	const struct sockaddr_in *b4 = (const struct sockaddr_in *)&b->ss;
+	const struct sockaddr_in6 *a6 = (const struct sockaddr_in6 *)&a->ss;
+	const struct sockaddr_in6 *b6 = (const struct sockaddr_in6 *)&b->ss;
+
+	if (a->ss.ss_family != b->ss.ss_family)
+		return 0;
+	if (a->ss.ss_family == AF_INET6)
+		return a6->sin6_port == b6->sin6_port &&
+		    memcmp(&a6->sin6_addr, &b6->sin6_addr, 16) == 0;
+	return a4->sin_port == b4->sin_port &&
+	    a4->sin_addr.s_addr == b4->sin_addr.s_addr;
+}
+
+static int
+net_setopt(int fd, int level, int name, int value)
+{
+	return setsockopt(fd, level, name, &value, sizeof(value)) == 0 ? 0 : PM_E_SYS;
+}
+
+static int
+net_fail(int fd)
+{
+	int saved = errno;
+
+	close(fd);
+	errno = saved;
+	return PM_E_SYS;
+}
+
+int
+net_tcp_listen(const struct net_addr *a)
+{
+	int fd = socket(a->ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return PM_E_SYS;
+	if (net_setopt(fd, SOL_SOCKET, SO_REUSEADDR, 1) != 0 ||
+	    (a->ss.ss_family == AF_INET6 &&
+	    net_setopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, 1) != 0) ||
+	    bind(fd, (const struct sockaddr *)&a->ss, a->len) != 0 ||
+	    listen(fd, 1024) != 0)
+		return net_fail(fd);
+	return fd;
+}
+
+int
+net_tcp_accept(int lfd, struct net_addr *peer)
+{
+	int fd;
+
+	peer->len = sizeof(peer->ss);
+	fd = accept4(lfd, (struct sockaddr *)&peer->ss, &peer->len,
+	    SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (fd < 0)
+		return errno == EAGAIN || errno == EWOULDBLOCK ? PM_E_AGAIN : PM_E_SYS;
+	(void)net_setopt(fd, IPPROTO_TCP, TCP_NODELAY, 1);
+	return fd;
+}
+
+int
+net_tcp_connect(const struct net_addr *a, int timeout_ms)
+{
+	struct pollfd pfd;
+	int fd, err;
+
+	fd = socket(a->ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return PM_E_SYS;
+	(void)net_setopt(fd, IPPROTO_TCP, TCP_NODELAY, 1);
+	if (connect(fd, (const struct sockaddr *)&a->ss, a->len) == 0)
+		return fd;
+	if (errno != EINPROGRESS)
+		return net_fail(fd);
+	pfd.fd = fd;
+	pfd.events = POLLOUT;
+	if (poll(&pfd, 1, timeout_ms) != 1) {
+		close(fd);
+		errno = ETIMEDOUT;
+		return PM_E_TIMEOUT;
+	}
+	if ((err = net_socket_error(fd)) != 0) {
+		close(fd);
+		errno = err;
+		return PM_E_SYS;
+	}
+	return fd;
+}
+
+static int
+net_udp_options(int fd, int family)
+{
+	int r = 0;
+
+	/* Receive buffer: bursts must not look like network loss. */
+	(void)net_setopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, UDP_RCVBUF);
+	(void)net_setopt(fd, SOL_SOCKET, SO_RCVBUF, UDP_RCVBUF);
+	r |= net_setopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, 1);
+	r |= net_setopt(fd, SOL_SOCKET, SO_RXQ_OVFL, 1);
+	if (family == AF_INET6) {
+		r |= net_setopt(fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, 1);
+		r |= net_setopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, 0);
+	} else
+		r |= net_setopt(fd, IPPROTO_IP, IP_RECVTTL, 1);
+	return r ? PM_E_SYS : 0;
+}
+
+int
+net_udp_open(int family, const struct net_addr *bind_to,
+    const struct net_addr *connect_to)
+{
+	int fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return PM_E_SYS;
+	if (net_udp_options(fd, family) != 0)
+		return net_fail(fd);
+	if (bind_to != NULL &&
+	    bind(fd, (const struct sockaddr *)&bind_to->ss, bind_to->len) != 0)
+		return net_fail(fd);
+	if (connect_to != NULL && connect(fd,
+	    (const struct sockaddr *)&connect_to->ss, connect_to->len) != 0)
+		return net_fail(fd);
+	return fd;
+}
+
+static void
+net_rx_cmsgs(struct msghdr *msg, struct net_rx *rx)
+{
+	struct cmsghdr *c;
+	struct timespec ts;
+	int v;
+
+	for (c = CMSG_FIRSTHDR(msg); c != NULL; c = CMSG_NXTHDR(msg, c)) {
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_TIMESTAMPNS) {
+			memcpy(&ts, CMSG_DATA(c), sizeof(ts));
+			rx->rx_wall_ns = (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+		} else if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_RXQ_OVFL) {
+			memcpy(&rx->dropped, CMSG_DATA(c), sizeof(rx->dropped));
+		} else if ((c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_TTL) ||
+		    (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_HOPLIMIT)) {
+			memcpy(&v, CMSG_DATA(c), sizeof(v));
+			rx->ttl = v;
+		}
+	}
+}
+
+int
+net_udp_recv(int fd, void *buf, size_t len, struct net_rx *rx)
+{
+	union {
+		char b[256];
+		struct cmsghdr align;
+	} cbuf;
+	struct iovec iov = { buf, len };
+	struct msghdr msg;
+	ssize_t n;
+
+	memset(&msg, 0, sizeof(msg));
+	msg.msg_name = &rx->from.ss;
+	msg.msg_namelen = sizeof(rx->from.ss);
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	msg.msg_control = cbuf.b;
+	msg.msg_controllen = sizeof(cbuf.b);
+	if ((n = recvmsg(fd, &msg, MSG_TRUNC)) < 0)
+		return errno == EAGAIN || errno == EWOULDBLOCK ? PM_E_AGAIN : PM_E_SYS;
+	rx->from.len = msg.msg_namelen;
+	rx->rx_wall_ns = 0;
+	rx->ttl = -1;
+	net_rx_cmsgs(&msg, rx);
+	/* MSG_TRUNC returns the real datagram length: callers see oversize. */
+	return (int)(n > (ssize_t)INT32_MAX ? INT32_MAX : n);
+}
+
+int
+net_udp_send(int fd, const void *buf, size_t len, const struct net_addr *to)
+{
+	ssize_t n;
+
+	n = sendto(fd, buf, len, MSG_DONTWAIT,
+	    to ? (const struct sockaddr *)&to->ss : NULL, to ? to->len : 0);
+	if (n < 0)
+		return errno == EAGAIN || errno == EWOULDBLOCK ? PM_E_AGAIN : PM_E_SYS;
+	return (int)n;
+}
+
+int
+net_local_addr(int fd, struct net_addr *out)
+{
+	out->len = sizeof(out->ss);
+	return getsockname(fd, (struct sockaddr *)&out->ss, &out->len) == 0 ?
+	    0 : PM_E_SYS;
+}
+
+int
+net_socket_error(int fd)
+{
+	int err = 0;
+	socklen_t len = sizeof(err);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0)
+		return errno;
+	return err;
+}

@@ -1,0 +1,59 @@
+/*
+ * net: every socket(), bind(), setsockopt() and recvmsg() cmsg parse in
+ * pktmon (chrony socket.c, redis anet.c). Addresses are sockaddr_storage;
+ * the printable form is "ip:port" or "[ip6]:port".
+ */
+#ifndef PM_NET_H
+#define PM_NET_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include "err.h"
+
+#define NET_ADDRSTRLEN 64
+
+struct net_addr {
+	struct sockaddr_storage ss;
+	socklen_t len;
+};
+
+/* What recvmsg told about one datagram. */
+struct net_rx {
+	struct net_addr from;
+	int64_t rx_wall_ns;	/* kernel receive time; 0 if the kernel gave none */
+	int ttl;		/* IPv4 TTL / IPv6 hop limit, -1 if unknown */
+	uint32_t dropped;	/* SO_RXQ_OVFL: datagrams the socket dropped so far */
+};
+
+/* Resolve host and port (numeric or name) to the first usable address. */
+int net_resolve(const char *host, uint16_t port, int socktype,
+    struct net_addr *out) PM_MUST_CHECK;
+void net_addr_str(const struct net_addr *a, char *buf, size_t len);
+uint16_t net_addr_port(const struct net_addr *a);
+void net_addr_set_port(struct net_addr *a, uint16_t port);
+/* Same address family, IP and port? */
+int net_addr_equal(const struct net_addr *a, const struct net_addr *b);
+
+int net_tcp_listen(const struct net_addr *a) PM_MUST_CHECK;
+/* Non-blocking accepted socket, or PM_E_AGAIN, or PM_E_SYS. */
+int net_tcp_accept(int lfd, struct net_addr *peer) PM_MUST_CHECK;
+/* Connect within timeout_ms; returns a non-blocking socket or PM_E_*. */
+int net_tcp_connect(const struct net_addr *a, int timeout_ms) PM_MUST_CHECK;
+
+/*
+ * A non-blocking UDP socket with kernel receive timestamps, TTL reporting
+ * and drop counting. bind_to may be NULL (any address of family, port 0);
+ * connect_to may be NULL (unconnected).
+ */
+int net_udp_open(int family, const struct net_addr *bind_to,
+    const struct net_addr *connect_to) PM_MUST_CHECK;
+/* Returns the bytes received, PM_E_AGAIN, or PM_E_SYS. */
+int net_udp_recv(int fd, void *buf, size_t len, struct net_rx *rx) PM_MUST_CHECK;
+/* Returns the bytes sent or PM_E_AGAIN / PM_E_SYS. to may be NULL if connected. */
+int net_udp_send(int fd, const void *buf, size_t len, const struct net_addr *to) PM_MUST_CHECK;
+int net_local_addr(int fd, struct net_addr *out) PM_MUST_CHECK;
+/* Take a pending socket error (SO_ERROR) so a soft ICMP error does not stick. */
+int net_socket_error(int fd);
+
+#endif

@@ -1,0 +1,55 @@
+/*
+ * stamp_auth: the STAMP HMAC, the only crypto outside tls.c.
+ */
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <string.h>
+
+#include "stamp.h"
+#include "stamp_auth.h"
+
+static int
+stamp_auth_mac(const struct stamp_key *key, const uint8_t *pkt, size_t len,
+    uint8_t out[EVP_MAX_MD_SIZE])
+{
+	unsigned int outlen = 0;
+
+	if (len < STAMP_AUTH_LEN)
+		return PM_E_SHORT;
+	if (HMAC(EVP_sha256(), key->k, STAMP_KEY_LEN, pkt, STAMP_HMAC_OFF,
+	    out, &outlen) == NULL || outlen < STAMP_HMAC_LEN)
+		return PM_E_AUTH;
+	return 0;
+}
+
+int
+stamp_auth_sign(const struct stamp_key *key, uint8_t *pkt, size_t len)
+{
+	uint8_t mac[EVP_MAX_MD_SIZE];
+	int r;
+
+	if ((r = stamp_auth_mac(key, pkt, len, mac)) != 0)
+		return r;
+	memcpy(pkt + STAMP_HMAC_OFF, mac, STAMP_HMAC_LEN);
+	return 0;
+}
+
+int
+stamp_auth_verify(const struct stamp_key *key, const uint8_t *pkt, size_t len)
+{
+	uint8_t mac[EVP_MAX_MD_SIZE];
+	int r;
+
+	if ((r = stamp_auth_mac(key, pkt, len, mac)) != 0)
+		return r;
+	if (CRYPTO_memcmp(mac, pkt + STAMP_HMAC_OFF, STAMP_HMAC_LEN) != 0)
+		return PM_E_AUTH;
+	return 0;
+}
+
+void
+stamp_key_wipe(struct stamp_key *key)
+{
+	OPENSSL_cleanse(key->k, sizeof(key->k));
+}

@@ -1,0 +1,25 @@
+/*
+ * stamp_auth: HMAC-SHA-256-128 over octets 0..95 of an authenticated STAMP
+ * packet (RFC 8762 §4.4), and the per-session key type.
+ */
+#ifndef PM_STAMP_AUTH_H
+#define PM_STAMP_AUTH_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "err.h"
+
+#define STAMP_KEY_LEN 32
+
+struct stamp_key {
+	uint8_t k[STAMP_KEY_LEN];
+};
+
+/* Writes the 16-octet HMAC at offset 96. pkt must hold 112 octets. */
+int stamp_auth_sign(const struct stamp_key *key, uint8_t *pkt, size_t len) PM_MUST_CHECK;
+/* 0 when the HMAC matches (constant-time compare), PM_E_AUTH otherwise. */
+int stamp_auth_verify(const struct stamp_key *key, const uint8_t *pkt, size_t len) PM_MUST_CHECK;
+/* Wipes a key so it does not linger in freed memory. */
+void stamp_key_wipe(struct stamp_key *key);
+
+#endif

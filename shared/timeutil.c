@@ -1,0 +1,58 @@
+/*
+ * timeutil: clock reads and NTP conversions.
+ */
+#include <stdio.h>
+#include <time.h>
+
+#include "timeutil.h"
+
+/* Seconds from 1900-01-01 (NTP era 0) to 1970-01-01. */
+#define NTP_UNIX_OFFSET 2208988800ULL
+
+int64_t
+mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * NS_PER_SEC + ts.tv_nsec;
+}
+
+int64_t
+wall_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * NS_PER_SEC + ts.tv_nsec;
+}
+
+uint64_t
+ntp_from_unix_ns(int64_t ns)
+{
+	uint64_t sec = (uint64_t)(ns / NS_PER_SEC) + NTP_UNIX_OFFSET;
+	uint64_t frac = ((uint64_t)(ns % NS_PER_SEC) << 32) / NS_PER_SEC;
+
+	return (sec << 32) | (frac & 0xffffffffULL);
+}
+
+int64_t
+ntp_to_unix_ns(uint64_t ntp)
+{
+	int64_t sec = (int64_t)(ntp >> 32) - (int64_t)NTP_UNIX_OFFSET;
+	uint64_t frac = ntp & 0xffffffffULL;
+
+	/* Round to the nearest ns so encode/decode round-trips exactly. */
+	return sec * NS_PER_SEC + (int64_t)((frac * NS_PER_SEC + (1ULL << 31)) >> 32);
+}
+
+char *
+fmt_utc(int64_t unix_ns, char *buf, unsigned len)
+{
+	time_t t = (time_t)(unix_ns / NS_PER_SEC);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, len, "%Y-%m-%d %H:%M:%SZ", &tm);
+	return buf;
+}

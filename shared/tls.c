@@ -1,0 +1,357 @@
+/*
+ * tls: OpenSSL contexts and connections for the control channel.
+ * The choices here follow the pitfalls OpenSSL leaves open by default:
+ * TLS 1.3 only, a fixed group list, verification that fails without a peer
+ * certificate, trust in the configured CA file only (never the system
+ * store), hostname/IP checks on the client, and no session tickets or cache
+ * so every connection presents and verifies a certificate.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/err.h>
+#include <openssl/rand.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
+#include "tls.h"
+
+#define TLS_GROUPS "X25519:P-256:P-384"
+#define TLS_OUTBUF 16384
+#define STAMP_EXPORTER_LABEL "EXPORTER-pktmon-stamp-hmac-v1"
+
+struct tls_ctx {
+	SSL_CTX *ctx;
+	enum tls_role role;
+};
+
+struct tls_conn {
+	SSL *ssl;
+	int want_write;
+	size_t outlen;
+	uint8_t out[TLS_OUTBUF];
+	char err[256];
+	char peer[128];
+};
+
+static int
+tls_file_check(const char *what, const char *path, char *err, size_t errlen)
+{
+	FILE *f;
+
+	if (path == NULL || *path == '\0') {
+		snprintf(err, errlen, "no %s file given", what);
+		return PM_E_SYS;
+	}
+	if ((f = fopen(path, "r")) == NULL) {
+		snprintf(err, errlen, "cannot read %s file %s: %s", what, path,
+		    strerror(errno));
+		return PM_E_SYS;
+	}
+	fclose(f);
+	return 0;
+}
+
+static int
+tls_fail(const char *what, const char *path, char *err, size_t errlen)
+{
+	unsigned long e = ERR_peek_last_error();
+	char buf[160];
+
+	ERR_error_string_n(e, buf, sizeof(buf));
+	snprintf(err, errlen, "%s %s: %s", what, path,
+	    e ? ERR_reason_error_string(e) ? ERR_reason_error_string(e) : buf :
+	    "unusable");
+	ERR_clear_error();
+	return PM_E_TLS;
+}
+
+static int
+tls_ctx_policy(SSL_CTX *ctx, enum tls_role role)
+{
+	if (!SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION) ||
+	    !SSL_CTX_set_max_proto_version(ctx, TLS1_3_VERSION) ||
+	    !SSL_CTX_set1_groups_list(ctx, TLS_GROUPS))
+		return PM_E_TLS;
+	SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET | SSL_OP_NO_RENEGOTIATION);
+	SSL_CTX_set_num_tickets(ctx, 0);
+	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+	SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE |
+	    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT,
+	    NULL);
+	SSL_CTX_set_verify_depth(ctx, 4);
+	/* The peer's certificate must carry the EKU for its role. */
+	return SSL_CTX_set_purpose(ctx, role == TLS_ROLE_SERVER ?
+	    X509_PURPOSE_SSL_CLIENT : X509_PURPOSE_SSL_SERVER) ? 0 : PM_E_TLS;
+}
+
+static int
+tls_ctx_load(SSL_CTX *ctx, enum tls_role role, const char *cert,
+    const char *key, const char *ca, char *err, size_t errlen)
+{
+	STACK_OF(X509_NAME) *names;
+
+	if (SSL_CTX_use_certificate_chain_file(ctx, cert) != 1)
+		return tls_fail("cannot use certificate", cert, err, errlen);
+	if (SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1)
+		return tls_fail("cannot use private key", key, err, errlen);
+	if (SSL_CTX_check_private_key(ctx) != 1)
+		return tls_fail("private key does not match certificate", cert,
+		    err, errlen);
+	if (SSL_CTX_load_verify_locations(ctx, ca, NULL) != 1)
+		return tls_fail("cannot use CA file", ca, err, errlen);
+	if (role == TLS_ROLE_SERVER) {
+		if ((names = SSL_load_client_CA_file(ca)) == NULL)
+			return tls_fail("no CA certificate in", ca, err, errlen);
+		SSL_CTX_set_client_CA_list(ctx, names);
+	}
+	return 0;
+}
+
+int
+tls_ctx_new(enum tls_role role, const char *cert, const char *key,
+    const char *ca, struct tls_ctx **out, char *err, size_t errlen)
+{
+	struct tls_ctx *t;
+	int r;
+
+	if ((r = tls_file_check("certificate", cert, err, errlen)) != 0 ||
+	    (r = tls_file_check("key", key, err, errlen)) != 0 ||
+	    (r = tls_file_check("CA", ca, err, errlen)) != 0)
+		return r;
+	if ((t = calloc(1, sizeof(*t))) == NULL)
+		return PM_E_NOMEM;
+	t->role = role;
+	t->ctx = SSL_CTX_new(role == TLS_ROLE_SERVER ? TLS_server_method() :
+	    TLS_client_method());
+	if (t->ctx == NULL || tls_ctx_policy(t->ctx, role) != 0) {
+		snprintf(err, errlen, "cannot set up TLS: %s",
+		    ERR_reason_error_string(ERR_get_error()));
+		tls_ctx_free(t);
+		return PM_E_TLS;
+	}
+	if ((r = tls_ctx_load(t->ctx, role, cert, key, ca, err, errlen)) != 0) {
+		tls_ctx_free(t);
+		return r;
+	}
+	*out = t;
+	return 0;
+}
+
+void
+tls_ctx_free(struct tls_ctx *t)
+{
+	if (t == NULL)
+		return;
+	SSL_CTX_free(t->ctx);
+	free(t);
+}
+
+static int
+tls_conn_expect(SSL *ssl, const char *expect)
+{
+	X509_VERIFY_PARAM *vp = SSL_get0_param(ssl);
+
+	/* An IP literal is checked against IP SANs, a name against DNS SANs. */
+	if (X509_VERIFY_PARAM_set1_ip_asc(vp, expect) == 1)
+		return 0;
+	if (SSL_set1_host(ssl, expect) != 1)
+		return PM_E_TLS;
+	return SSL_set_tlsext_host_name(ssl, expect) == 1 ? 0 : PM_E_TLS;
+}
+
+int
+tls_conn_new(struct tls_ctx *t, int fd, const char *expect, struct tls_conn **out)
+{
+	struct tls_conn *c;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return PM_E_NOMEM;
+	if ((c->ssl = SSL_new(t->ctx)) == NULL || SSL_set_fd(c->ssl, fd) != 1)
+		goto fail;
+	if (t->role == TLS_ROLE_CLIENT) {
+		if (expect == NULL || tls_conn_expect(c->ssl, expect) != 0)
+			goto fail;
+		SSL_set_connect_state(c->ssl);
+	} else
+		SSL_set_accept_state(c->ssl);
+	*out = c;
+	return 0;
+fail:
+	tls_conn_free(c);
+	return PM_E_TLS;
+}
+
+void
+tls_conn_free(struct tls_conn *c)
+{
+	if (c == NULL)
+		return;
+	SSL_free(c->ssl);
+	OPENSSL_cleanse(c->out, sizeof(c->out));
+	free(c);
+}
+
+/* Map an SSL_* result to PM_E_* and remember why it failed. */
+static int
+tls_result(struct tls_conn *c, int ret)
+{
+	int e = SSL_get_error(c->ssl, ret);
+	long vr;
+
+	c->want_write = 0;
+	switch (e) {
+	case SSL_ERROR_WANT_READ:
+		return PM_E_AGAIN;
+	case SSL_ERROR_WANT_WRITE:
+		c->want_write = 1;
+		return PM_E_AGAIN;
+	case SSL_ERROR_ZERO_RETURN:
+		snprintf(c->err, sizeof(c->err), "peer closed the connection");
+		return PM_E_EOF;
+	case SSL_ERROR_SYSCALL:
+		if (ERR_peek_error() == 0) {
+			snprintf(c->err, sizeof(c->err), "%s",
+			    errno ? strerror(errno) : "connection closed");
+			ERR_clear_error();
+			return PM_E_EOF;
+		}
+		break;
+	}
+	vr = SSL_get_verify_result(c->ssl);
+	if (vr != X509_V_OK)
+		snprintf(c->err, sizeof(c->err), "certificate verify failed: %s",
+		    X509_verify_cert_error_string(vr));
+	else
+		ERR_error_string_n(ERR_get_error(), c->err, sizeof(c->err));
+	ERR_clear_error();
+	return PM_E_TLS;
+}
+
+int
+tls_conn_handshake(struct tls_conn *c)
+{
+	X509 *peer;
+	int ret;
+
+	ERR_clear_error();
+	if ((ret = SSL_do_handshake(c->ssl)) != 1)
+		return tls_result(c, ret);
+	c->want_write = 0;
+	if ((peer = SSL_get1_peer_certificate(c->ssl)) != NULL) {
+		if (X509_NAME_get_text_by_NID(X509_get_subject_name(peer),
+		    NID_commonName, c->peer, sizeof(c->peer)) < 0)
+			snprintf(c->peer, sizeof(c->peer), "?");
+		X509_free(peer);
+	}
+	return 0;
+}
+
+int
+tls_conn_read(struct tls_conn *c, void *buf, size_t len)
+{
+	int n;
+
+	ERR_clear_error();
+	if ((n = SSL_read(c->ssl, buf, (int)len)) > 0)
+		return n;
+	return tls_result(c, n);
+}
+
+int
+tls_conn_flush(struct tls_conn *c)
+{
+	int n;
+
+	while (c->outlen > 0) {
+		ERR_clear_error();
+		if ((n = SSL_write(c->ssl, c->out, (int)c->outlen)) <= 0)
+			return tls_result(c, n);
+		memmove(c->out, c->out + n, c->outlen - (size_t)n);
+		c->outlen -= (size_t)n;
+	}
+	c->want_write = 0;
+	return 0;
+}
+
+int
+tls_conn_write(struct tls_conn *c, const void *buf, size_t len)
+{
+	int r;
+
+	if (len > sizeof(c->out) - c->outlen)
+		return PM_E_LIMIT;
+	memcpy(c->out + c->outlen, buf, len);
+	c->outlen += len;
+	r = tls_conn_flush(c);
+	return r == PM_E_AGAIN ? 0 : r;
+}
+
+int
+tls_conn_wants_write(const struct tls_conn *c)
+{
+	return c->want_write || c->outlen > 0;
+}
+
+int
+tls_conn_pending(const struct tls_conn *c)
+{
+	return SSL_pending(c->ssl);
+}
+
+void
+tls_conn_shutdown(struct tls_conn *c)
+{
+	int r;
+
+	ERR_clear_error();
+	r = tls_conn_flush(c);	/* best effort: the connection is ending */
+	(void)r;
+	if (SSL_is_init_finished(c->ssl))
+		(void)SSL_shutdown(c->ssl);
+	ERR_clear_error();
+}
+
+const char *
+tls_conn_error(const struct tls_conn *c)
+{
+	return c->err[0] ? c->err : "unknown TLS error";
+}
+
+const char *
+tls_conn_peer_name(const struct tls_conn *c)
+{
+	return c->peer[0] ? c->peer : "?";
+}
+
+const char *
+tls_conn_cipher(const struct tls_conn *c)
+{
+	return SSL_get_cipher_name(c->ssl);
+}
+
+int
+tls_conn_stamp_key(struct tls_conn *c, uint16_t ssid, const uint8_t nonce[16],
+    struct stamp_key *key)
+{
+	uint8_t context[2 + 16];
+
+	context[0] = (uint8_t)(ssid >> 8);
+	context[1] = (uint8_t)ssid;
+	memcpy(context + 2, nonce, 16);
+	if (SSL_export_keying_material(c->ssl, key->k, sizeof(key->k),
+	    STAMP_EXPORTER_LABEL, sizeof(STAMP_EXPORTER_LABEL) - 1,
+	    context, sizeof(context), 1) != 1)
+		return PM_E_TLS;
+	return 0;
+}
+
+int
+tls_random(void *buf, size_t len)
+{
+	return RAND_bytes(buf, (int)len) == 1 ? 0 : PM_E_TLS;
+}
