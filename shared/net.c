@@ -195,8 +195,7 @@ net_udp_open(int family, const struct net_addr *bind_to,
 	if (bind_to != NULL &&
 	    bind(fd, (const struct sockaddr *)&bind_to->ss, bind_to->len) != 0)
 		return net_fail(fd);
-	if (connect_to != NULL && connect(fd,
-	    (const struct sockaddr *)&connect_to->ss, connect_to->len) != 0)
+	if (connect_to != NULL && net_udp_connect(fd, connect_to) != 0)
 		return net_fail(fd);
 	return fd;
 }
@@ -260,6 +259,22 @@ net_udp_send(int fd, const void *buf, size_t len, const struct net_addr *to)
 	if (n < 0)
 		return errno == EAGAIN || errno == EWOULDBLOCK ? PM_E_AGAIN : PM_E_SYS;
 	return (int)n;
+}
+
+int
+net_udp_connect(int fd, const struct net_addr *to)
+{
+	return connect(fd, (const struct sockaddr *)&to->ss, to->len) == 0 ?
+	    0 : PM_E_SYS;
+}
+
+void
+net_addr_any(struct net_addr *a, int family)
+{
+	memset(a, 0, sizeof(*a));
+	a->ss.ss_family = (sa_family_t)family;
+	a->len = family == AF_INET6 ? sizeof(struct sockaddr_in6) :
+	    sizeof(struct sockaddr_in);
 }
 
 int

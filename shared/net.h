@@ -52,6 +52,10 @@ int net_udp_open(int family, const struct net_addr *bind_to,
 int net_udp_recv(int fd, void *buf, size_t len, struct net_rx *rx) PM_MUST_CHECK;
 /* Returns the bytes sent or PM_E_AGAIN / PM_E_SYS. to may be NULL if connected. */
 int net_udp_send(int fd, const void *buf, size_t len, const struct net_addr *to) PM_MUST_CHECK;
+/* Fix the peer of a UDP socket: the kernel then drops datagrams from others. */
+int net_udp_connect(int fd, const struct net_addr *to) PM_MUST_CHECK;
+/* The wildcard address of family, port 0. */
+void net_addr_any(struct net_addr *a, int family);
 int net_local_addr(int fd, struct net_addr *out) PM_MUST_CHECK;
 /* Take a pending socket error (SO_ERROR) so a soft ICMP error does not stick. */
 int net_socket_error(int fd);

@@ -1,0 +1,41 @@
+/*
+ * client: the engine of pktmon-client. One event loop drives the control
+ * channel, the probe schedule, the probe sessions, renewals, history
+ * writes, and a clean stop.
+ */
+#ifndef PM_CLIENT_H
+#define PM_CLIENT_H
+
+#include <stdint.h>
+#include "output.h"
+#include "policy.h"
+
+/* Exit codes, documented in --help and the README. */
+enum {
+	EXIT_ALL_ANSWERED = 0,
+	EXIT_LOSS = 1,
+	EXIT_USAGE = 2,
+	EXIT_CONNECT = 3,
+	EXIT_STORAGE = 4,
+};
+
+struct client_opts {
+	const char *cert, *key, *ca, *db, *keylog;
+	char host[256];
+	uint16_t port;
+	const char *server;		/* as given, for messages and the history */
+	int64_t interval_ns;
+	int64_t timeout_ns;		/* loss timeout */
+	int64_t deadline_ns;		/* -w; 0 = none */
+	uint64_t count;			/* -c; 0 = until stopped */
+	uint16_t size;
+	int durability_full;
+	enum out_mode out;
+	struct policy_cfg policy;
+	int renew;			/* 0: never renew */
+};
+
+/* Runs until done or stopped; returns the exit code. */
+int client_run(const struct client_opts *o);
+
+#endif

@@ -1,0 +1,115 @@
+/*
+ * fate: per-probe accounting for one probe session. Pure: the caller passes
+ * every time in; nothing here reads a clock, a socket or a database.
+ *
+ * Every probe sent gets exactly one fate: answered, reordered (answered,
+ * but after a reply to a later probe), late (answered after the loss
+ * timeout; not loss), lost forward, lost backward, or lost with the
+ * direction unknown. Extra copies of a reply are duplicates of that probe,
+ * never a fate of their own and never loss.
+ *
+ * Direction: pktmon's reflector is stateful, numbering its replies r = 0, 1,
+ * 2 ... in the order it receives probes. For an in-order reply to sender
+ * sequence s, the reflector has then received r + 1 of the first s + 1
+ * probes, so s - r of them were lost forward. Lost probes wait in a queue
+ * until the next in-order reply (or the reflector's final count at close)
+ * fixes how many of them were forward; the rest were backward. Within one
+ * gap the count is exact but which sequence numbers went which way is not
+ * observable: the earliest are attributed forward. Without a reply or a
+ * final count (the session was aborted) the direction stays unknown.
+ *
+ * Results leave through callbacks: row() whenever a probe's stored row
+ * changes (an upsert keyed by seq), lost() when a probe times out (with
+ * its row), and
+ * resolved() when a batch of losses gets its directions.
+ */
+#ifndef PM_FATE_H
+#define PM_FATE_H
+
+#include <stdint.h>
+
+enum fate_kind {
+	FATE_ANSWERED = 0,
+	FATE_REORDERED = 1,
+	FATE_LATE = 2,
+	FATE_LOST_FWD = 3,
+	FATE_LOST_BWD = 4,
+	FATE_LOST = 5,		/* no reply; direction unknown (so far) */
+	FATE_PENDING = 6,	/* in flight; never stored */
+};
+
+/* What one received reply turned out to be. */
+enum fate_rx {
+	FATE_RX_ANSWER,
+	FATE_RX_REORDERED,
+	FATE_RX_LATE,
+	FATE_RX_DUPLICATE,
+	FATE_RX_STALE,		/* older than the window, or never sent */
+};
+
+struct fate_row {
+	uint64_t seq;
+	int64_t sent_wall_ns;
+	int64_t rtt_ns;		/* -1 when lost */
+	enum fate_kind fate;
+	uint32_t dups;
+	int ttl;		/* -1 when unknown */
+};
+
+struct fate_counts {
+	uint64_t sent, answered, reordered, late, duplicates, stale;
+	uint64_t lost_fwd, lost_bwd, lost_unknown;
+	uint64_t lost_pending;	/* timed out, direction not yet known */
+};
+
+struct fate_events {
+	void (*row)(void *arg, const struct fate_row *row);
+	void (*lost)(void *arg, const struct fate_row *row);
+	void (*resolved)(void *arg, uint64_t nfwd, uint64_t nbwd, uint64_t nunknown);
+	void *arg;
+};
+
+struct fate;
+
+/*
+ * timeout_ns: a probe without a reply after this long is lost. A reply that
+ * comes later, up to the window the ring holds, is late. ring_hint: probes
+ * the window must hold (rounded up to a power of two, at least 1024).
+ * Returns NULL when out of memory; free with fate_free().
+ */
+struct fate *fate_new(int64_t timeout_ns, uint64_t ring_hint,
+    const struct fate_events *ev);
+void fate_free(struct fate *f);
+
+/* Record probe seq (must be the next, from 0) sent at these times. */
+void fate_sent(struct fate *f, int64_t mono_ns, int64_t wall_ns);
+/* The 64-bit sequence number the next fate_sent() will get. */
+uint64_t fate_next_seq(const struct fate *f);
+
+/*
+ * A valid reply: sender seq and reflector seq as on the wire (32 bits,
+ * unwrapped here), its arrival on the monotonic clock, the reflector's
+ * dwell time (its transmit minus receive timestamp) and the TTL seen.
+ * seq_out gets the 64-bit sequence number unless the reply is stale;
+ * rtt_out gets the round-trip time when the reply counts (not duplicate or
+ * stale).
+ */
+enum fate_rx fate_reply(struct fate *f, uint32_t seq, uint32_t refl_seq,
+    int64_t rx_mono_ns, int64_t dwell_ns, int ttl, uint64_t *seq_out,
+    int64_t *rtt_out);
+
+/* Time out probes whose deadline passed; resolve directions where possible. */
+void fate_tick(struct fate *f, int64_t now_mono_ns);
+
+/*
+ * End of the session: everything still in flight is lost. With have_count,
+ * reflector_rx is the number of probes the reflector received in this
+ * session and fixes the direction of every remaining loss.
+ */
+void fate_close(struct fate *f, int have_count, uint64_t reflector_rx);
+
+/* Deadline of the oldest probe still in flight, or -1 if none. */
+int64_t fate_next_deadline(const struct fate *f);
+const struct fate_counts *fate_counts(const struct fate *f);
+
+#endif

@@ -1,0 +1,183 @@
+/*
+ * output: human lines on stdout, flushed per line so a pipe sees them live.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "output.h"
+#include "pktmon_config.h"
+
+#define JSON_FORMAT_VERSION 1
+
+static enum out_mode mode = OUT_LINES;
+
+void
+out_init(enum out_mode m)
+{
+	mode = m;
+}
+
+static int
+lines(void)
+{
+	return mode == OUT_LINES;
+}
+
+void
+out_session(unsigned id, unsigned ssid, const char *local, const char *remote,
+    int64_t interval_ns, const char *how)
+{
+	if (!lines())
+		return;
+	printf("session %u: ssid=0x%04x local %s -> %s interval %.3f ms (%s)\n",
+	    id, ssid, local, remote, interval_ns / 1e6, how);
+	fflush(stdout);
+}
+
+void
+out_reply(uint64_t seq, int64_t rtt_ns, int ttl, enum fate_rx kind)
+{
+	static const char *const tag[] = {
+		[FATE_RX_ANSWER] = "", [FATE_RX_REORDERED] = " (reordered)",
+		[FATE_RX_LATE] = " (late)", [FATE_RX_DUPLICATE] = " (DUP!)",
+		[FATE_RX_STALE] = " (stale)",
+	};
+
+	if (!lines() || kind == FATE_RX_STALE)
+		return;
+	if (kind == FATE_RX_DUPLICATE)
+		printf("seq=%llu duplicate reply\n", (unsigned long long)seq);
+	else if (ttl >= 0)
+		printf("seq=%llu rtt=%.3f ms ttl=%d%s\n", (unsigned long long)seq,
+		    rtt_ns / 1e6, ttl, tag[kind]);
+	else
+		printf("seq=%llu rtt=%.3f ms%s\n", (unsigned long long)seq,
+		    rtt_ns / 1e6, tag[kind]);
+	fflush(stdout);
+}
+
+void
+out_lost(uint64_t seq)
+{
+	if (!lines())
+		return;
+	printf("seq=%llu lost\n", (unsigned long long)seq);
+	fflush(stdout);
+}
+
+void
+out_resolved(unsigned session, uint64_t nfwd, uint64_t nbwd, uint64_t nunknown)
+{
+	if (!lines())
+		return;
+	if (nunknown > 0)
+		printf("lost: %llu with direction unknown (session %u)\n",
+		    (unsigned long long)nunknown, session);
+	else
+		printf("lost: %llu forward (client->server), %llu backward "
+		    "(server->client) (session %u)\n", (unsigned long long)nfwd,
+		    (unsigned long long)nbwd, session);
+	fflush(stdout);
+}
+
+void
+out_renewal(const char *reason, const char *detail, unsigned from, unsigned to)
+{
+	if (!lines())
+		return;
+	printf("renewal: %s (%s): session %u -> session %u, new ssid, key and "
+	    "source port\n", reason, detail, from, to);
+	fflush(stdout);
+}
+
+void
+out_note(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!lines())
+		return;
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	fflush(stdout);
+}
+
+static uint64_t
+received(const struct fate_counts *c)
+{
+	return c->answered + c->reordered + c->late;
+}
+
+static uint64_t
+lost(const struct fate_counts *c)
+{
+	return c->lost_fwd + c->lost_bwd + c->lost_unknown + c->lost_pending;
+}
+
+static void
+out_json(const struct out_totals *t)
+{
+	const struct fate_counts *c = &t->c;
+
+	printf("{\"version\":%d,\"pktmon_version\":\"%s\",", JSON_FORMAT_VERSION,
+	    PKTMON_VERSION);
+	printf("\"sent\":%llu,\"received\":%llu,\"lost\":%llu,\"lost_forward\":%llu,"
+	    "\"lost_backward\":%llu,\"lost_unknown\":%llu,\"duplicates\":%llu,"
+	    "\"reordered\":%llu,\"late\":%llu,",
+	    (unsigned long long)c->sent, (unsigned long long)received(c),
+	    (unsigned long long)lost(c), (unsigned long long)c->lost_fwd,
+	    (unsigned long long)c->lost_bwd,
+	    (unsigned long long)(c->lost_unknown + c->lost_pending),
+	    (unsigned long long)c->duplicates, (unsigned long long)c->reordered,
+	    (unsigned long long)c->late);
+	if (t->rtt->n > 0)
+		printf("\"rtt_ns\":{\"min\":%lld,\"median\":%lld,\"p99\":%lld,"
+		    "\"max\":%lld},", (long long)t->rtt->min,
+		    (long long)rtt_quantile(t->rtt, 0.5),
+		    (long long)rtt_quantile(t->rtt, 0.99), (long long)t->rtt->max);
+	else
+		printf("\"rtt_ns\":{\"min\":null,\"median\":null,\"p99\":null,"
+		    "\"max\":null},");
+	printf("\"renewals\":%llu,\"sessions\":%llu,\"unstored\":%llu,"
+	    "\"host_drops\":%llu,\"send_errors\":%llu}\n",
+	    (unsigned long long)t->renewals, (unsigned long long)t->sessions,
+	    (unsigned long long)t->unstored, (unsigned long long)t->host_drops,
+	    (unsigned long long)t->send_errors);
+}
+
+void
+out_summary(const struct out_totals *t)
+{
+	const struct fate_counts *c = &t->c;
+	double pct = c->sent ? 100.0 * (double)lost(c) / (double)c->sent : 0.0;
+
+	if (mode == OUT_JSON) {
+		out_json(t);
+		fflush(stdout);
+		return;
+	}
+	printf("\n--- %s pktmon statistics ---\n", t->server);
+	printf("%s : xmt/rcv/%%loss = %llu/%llu/%.2f%%", t->server,
+	    (unsigned long long)c->sent, (unsigned long long)received(c), pct);
+	if (t->rtt->n > 0)
+		printf(", min/avg/median/p99/max = %.3f/%.3f/%.3f/%.3f/%.3f ms",
+		    t->rtt->min / 1e6, rtt_mean(t->rtt) / 1e6,
+		    rtt_quantile(t->rtt, 0.5) / 1e6, rtt_quantile(t->rtt, 0.99) / 1e6,
+		    t->rtt->max / 1e6);
+	printf("\nloss: %llu forward (client->server), %llu backward "
+	    "(server->client), %llu direction unknown; %llu late, %llu "
+	    "reordered, %llu duplicates\n",
+	    (unsigned long long)c->lost_fwd, (unsigned long long)c->lost_bwd,
+	    (unsigned long long)(c->lost_unknown + c->lost_pending),
+	    (unsigned long long)c->late, (unsigned long long)c->reordered,
+	    (unsigned long long)c->duplicates);
+	printf("sessions: %llu, renewals: %llu, time %.1f s\n",
+	    (unsigned long long)t->sessions, (unsigned long long)t->renewals,
+	    t->elapsed_ns / 1e9);
+	if (t->unstored > 0)
+		printf("WARNING: %llu probe rows could not be stored in the history\n",
+		    (unsigned long long)t->unstored);
+	fflush(stdout);
+}

@@ -1,0 +1,32 @@
+/*
+ * output: what the client prints. Per-probe lines like ping, a summary like
+ * fping's, or one JSON object; the only client file that writes to stdout.
+ */
+#ifndef PM_OUTPUT_H
+#define PM_OUTPUT_H
+
+#include <stdint.h>
+#include "fate.h"
+#include "rttstats.h"
+
+enum out_mode { OUT_LINES, OUT_QUIET, OUT_JSON };
+
+struct out_totals {
+	const char *server;
+	struct fate_counts c;		/* summed over sessions */
+	const struct rttstats *rtt;
+	uint64_t renewals, sessions, unstored, host_drops, send_errors;
+	int64_t elapsed_ns;
+};
+
+void out_init(enum out_mode mode);
+void out_session(unsigned id, unsigned ssid, const char *local, const char *remote,
+    int64_t interval_ns, const char *how);
+void out_reply(uint64_t seq, int64_t rtt_ns, int ttl, enum fate_rx kind);
+void out_lost(uint64_t seq);
+void out_resolved(unsigned session, uint64_t nfwd, uint64_t nbwd, uint64_t nunknown);
+void out_renewal(const char *reason, const char *detail, unsigned from, unsigned to);
+void out_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void out_summary(const struct out_totals *t);
+
+#endif

@@ -1,0 +1,155 @@
+/*
+ * probe: the client's packet path.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "probe.h"
+#include "stamp.h"
+#include "timeutil.h"
+
+#define PROBE_RX_BATCH 64
+
+int
+probe_open(struct probe *p, int family)
+{
+	struct net_addr any;
+	int fd;
+
+	/* Bound now, so the port can go in the OPEN/RENEW request. */
+	net_addr_any(&any, family);
+	if ((fd = net_udp_open(family, &any, NULL)) < 0)
+		return fd;
+	p->fd = fd;
+	if (net_local_addr(fd, &p->local) != 0) {
+		close(fd);
+		p->fd = -1;
+		return PM_E_SYS;
+	}
+	return 0;
+}
+
+int
+probe_start(struct probe *p, const struct ctl_grant *g,
+    const struct net_addr *server, const struct stamp_key *key,
+    int64_t timeout_ns, const struct fate_events *ev)
+{
+	uint64_t ring;
+
+	p->ssid = g->ssid;
+	p->size = g->size;
+	p->interval_ns = (int64_t)g->interval_us * NS_PER_US;
+	p->remote = *server;
+	net_addr_set_port(&p->remote, g->udp_port);
+	if (net_udp_connect(p->fd, &p->remote) != 0 ||
+	    net_local_addr(p->fd, &p->local) != 0)
+		return PM_E_SYS;
+	p->key = *key;
+	/* The window holds two timeouts of probes plus slack for late replies. */
+	ring = (uint64_t)(3 * timeout_ns / (p->interval_ns ? p->interval_ns : 1)) + 64;
+	if ((p->fate = fate_new(timeout_ns, ring, ev)) == NULL)
+		return PM_E_NOMEM;
+	p->st = PROBE_ACTIVE;
+	return 0;
+}
+
+int
+probe_send(struct probe *p, int64_t mono, int64_t wall)
+{
+	uint8_t pkt[STAMP_MAX_LEN];
+	struct stamp_msg m;
+	int n;
+
+	memset(&m, 0, sizeof(m));
+	m.seq = (uint32_t)fate_next_seq(p->fate);
+	m.ts = ntp_from_unix_ns(wall);
+	m.err_est = stamp_error_estimate(0, NS_PER_MS);
+	m.ssid = p->ssid;
+	memset(pkt, 0, p->size);
+	if (stamp_encode_sender(pkt, p->size, STAMP_AUTH, &m) != 0 ||
+	    stamp_auth_sign(&p->key, pkt, p->size) != 0)
+		return PM_E_FORMAT;
+	/* The probe counts as sent even if the kernel refuses it: a local
+	 * send error on a broken path is loss the user must see. */
+	fate_sent(p->fate, mono, wall);
+	n = net_udp_send(p->fd, pkt, p->size, NULL);
+	if (n != (int)p->size) {
+		p->send_errors++;
+		(void)net_socket_error(p->fd);
+		return PM_E_SYS;
+	}
+	return 0;
+}
+
+/* Kernel receive time moved onto the monotonic clock, so RTTs never see
+ * a wall-clock step: the packet's age in the socket is small and safe. */
+static int64_t
+rx_mono(const struct net_rx *rx, int64_t now_mono, int64_t now_wall)
+{
+	int64_t age;
+
+	if (rx->rx_wall_ns == 0)
+		return now_mono;
+	age = now_wall - rx->rx_wall_ns;
+	if (age < 0 || age > NS_PER_SEC)
+		return now_mono;
+	return now_mono - age;
+}
+
+static void
+probe_one(struct probe *p, const uint8_t *pkt, int n, const struct net_rx *rx,
+    probe_reply_cb cb, void *arg)
+{
+	struct stamp_msg m;
+	enum fate_rx kind;
+	int64_t rtt = -1, dwell;
+	uint64_t seq = 0;
+
+	if (n != (int)p->size || stamp_decode_reflector(pkt, (size_t)n,
+	    STAMP_AUTH, &m) != 0 || m.ssid != p->ssid ||
+	    stamp_auth_verify(&p->key, pkt, (size_t)n) != 0)
+		return;
+	dwell = ntp_to_unix_ns(m.ts) - ntp_to_unix_ns(m.rx_ts);
+	kind = fate_reply(p->fate, m.sender_seq, m.seq,
+	    rx_mono(rx, mono_ns(), wall_ns()), dwell, rx->ttl, &seq, &rtt);
+	if (kind == FATE_RX_STALE)
+		return;
+	p->got_reply = 1;
+	cb(arg, p, seq, rtt, rx->ttl, kind);
+}
+
+void
+probe_recv(struct probe *p, probe_reply_cb cb, void *arg)
+{
+	uint8_t pkt[STAMP_MAX_LEN + 1];
+	struct net_rx rx;
+	int i, n;
+
+	for (i = 0; i < PROBE_RX_BATCH; i++) {
+		n = net_udp_recv(p->fd, pkt, sizeof(pkt), &rx);
+		if (n == PM_E_AGAIN)
+			return;
+		if (n < 0) {
+			/* ICMP unreachable from a connected socket: soft. */
+			(void)net_socket_error(p->fd);
+			continue;
+		}
+		if (rx.dropped > p->host_drops)
+			p->host_drops = rx.dropped;
+		if (p->fate != NULL)
+			probe_one(p, pkt, n, &rx, cb, arg);
+	}
+}
+
+void
+probe_free(struct probe *p)
+{
+	if (p == NULL)
+		return;
+	if (p->fd >= 0)
+		close(p->fd);
+	stamp_key_wipe(&p->key);
+	fate_free(p->fate);
+	free(p);
+}

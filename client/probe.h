@@ -1,0 +1,64 @@
+/*
+ * probe: one probe session on the client: its UDP socket (a fresh source
+ * port), its SSID and key, and its fate accounting. Sends authenticated
+ * STAMP probes and takes replies, dropping in silence anything that is not
+ * a well-formed, correctly signed reply to this session.
+ */
+#ifndef PM_PROBE_H
+#define PM_PROBE_H
+
+#include <stdint.h>
+#include "ctl.h"
+#include "fate.h"
+#include "net.h"
+#include "stamp_auth.h"
+
+enum probe_state {
+	PROBE_OPENING,		/* socket open, OPEN/RENEW sent, no grant yet */
+	PROBE_ACTIVE,		/* sending */
+	PROBE_DRAINING,		/* no longer sending; waiting for replies */
+	PROBE_CLOSING,		/* CLOSE sent; waiting for CLOSED */
+	PROBE_DONE,
+};
+
+struct probe {
+	void *owner;			/* the client engine, for callbacks */
+	unsigned num;			/* 1, 2, ... in this run */
+	int64_t renewed_to;		/* sessions.id of the successor, or 0 */
+	int64_t hist_id;		/* sessions.id */
+	int64_t renewal_id;		/* renewal that created it, or 0 */
+	enum probe_state st;
+	int fd;
+	uint16_t ssid;
+	uint16_t size;
+	int64_t interval_ns;
+	int64_t stop_mono;		/* when sending stopped */
+	int got_reply;
+	struct net_addr local, remote;
+	struct stamp_key key;
+	struct fate *fate;
+	uint64_t host_drops;		/* SO_RXQ_OVFL */
+	uint64_t send_errors;
+};
+
+/* Open the UDP socket (new ephemeral port) for a session toward family. */
+int probe_open(struct probe *p, int family) PM_MUST_CHECK;
+/*
+ * Take the server's grant: connect the socket to the reflector and create
+ * the fate tracker. key is copied (the caller wipes its copy).
+ */
+int probe_start(struct probe *p, const struct ctl_grant *g,
+    const struct net_addr *server, const struct stamp_key *key,
+    int64_t timeout_ns, const struct fate_events *ev) PM_MUST_CHECK;
+/* Send the next probe. */
+int probe_send(struct probe *p, int64_t mono, int64_t wall);
+
+/* Called for each counted reply (not stale). */
+typedef void (*probe_reply_cb)(void *arg, struct probe *p, uint64_t seq,
+    int64_t rtt_ns, int ttl, enum fate_rx kind);
+/* Read every queued datagram. */
+void probe_recv(struct probe *p, probe_reply_cb cb, void *arg);
+/* Close the socket, wipe the key, free the tracker. */
+void probe_free(struct probe *p);
+
+#endif

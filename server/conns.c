@@ -1,0 +1,565 @@
+/*
+ * conns: one struct conn per TCP connection, in a doubly linked list; all
+ * I/O is non-blocking and driven by the event loop.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "conns.h"
+#include "ctl.h"
+#include "log.h"
+#include "net.h"
+#include "timeutil.h"
+
+#define MAX_SESS_PER_CONN 16
+
+enum conn_state {
+	CONN_HANDSHAKE,		/* TLS handshake under way */
+	CONN_HELLO,		/* TLS up; waiting for HELLO */
+	CONN_READY,
+	CONN_DEAD,		/* to be freed at the end of this event */
+};
+
+struct conn {
+	struct conns *cs;
+	struct conn *prev, *next;
+	int fd;
+	struct tls_conn *tls;
+	struct net_addr peer;
+	char name[NET_ADDRSTRLEN];
+	enum conn_state st;
+	int preauth;			/* counted in npreauth */
+	int64_t deadline;		/* handshake deadline */
+	int64_t last_rx, last_tx;
+	uint8_t in[CTL_MAX_MSG];
+	size_t inlen;
+	struct {
+		uint16_t ssid;
+		uint16_t size;
+		uint32_t interval_us;
+	} sess[MAX_SESS_PER_CONN];
+	unsigned nsess;
+};
+
+struct conns {
+	struct ev *ev;
+	struct tls_ctx *tls;
+	struct reflector *refl;
+	struct server_limits lim;
+	struct conn *head;
+	unsigned n, npreauth;
+	struct conn_stats st;
+};
+
+static void conn_io(struct ev *ev, int fd, uint32_t events, void *arg);
+
+struct conns *
+conns_new(struct ev *ev, struct tls_ctx *tls, struct reflector *refl,
+    const struct server_limits *lim)
+{
+	struct conns *cs = calloc(1, sizeof(*cs));
+
+	if (cs == NULL)
+		return NULL;
+	cs->ev = ev;
+	cs->tls = tls;
+	cs->refl = refl;
+	cs->lim = *lim;
+	return cs;
+}
+
+static int
+conn_preauth(const struct conn *c)
+{
+	return c->preauth;
+}
+
+static void
+conn_free(struct conn *c)
+{
+	struct conns *cs = c->cs;
+	unsigned i;
+
+	for (i = 0; i < c->nsess; i++)
+		refl_remove(cs->refl, c->sess[i].ssid, NULL, NULL);
+	if (conn_preauth(c))
+		cs->npreauth--;
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		cs->head = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	cs->n--;
+	ev_del(cs->ev, c->fd);
+	if (c->tls != NULL && c->st == CONN_READY)
+		tls_conn_shutdown(c->tls);
+	tls_conn_free(c->tls);
+	close(c->fd);
+	free(c);
+}
+
+void
+conns_free(struct conns *cs)
+{
+	if (cs == NULL)
+		return;
+	while (cs->head != NULL)
+		conn_free(cs->head);
+	free(cs);
+}
+
+unsigned
+conns_count(const struct conns *cs)
+{
+	return cs->n;
+}
+
+const struct conn_stats *
+conns_stats(const struct conns *cs)
+{
+	return &cs->st;
+}
+
+static void
+conn_send(struct conn *c, const struct ctl_msg *m)
+{
+	uint8_t out[CTL_MAX_MSG];
+	int n;
+
+	if ((n = ctl_encode(m, out, sizeof(out))) < 0 ||
+	    tls_conn_write(c->tls, out, (size_t)n) != 0) {
+		log_info("%s: control write failed; closing", c->name);
+		c->st = CONN_DEAD;
+		return;
+	}
+	c->last_tx = mono_ns();
+}
+
+static void
+conn_error(struct conn *c, enum ctl_errcode code, const char *text)
+{
+	struct ctl_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.type = CTL_ERROR;
+	m.u.error.code = (uint16_t)code;
+	snprintf(m.u.error.text, sizeof(m.u.error.text), "%s", text);
+	c->cs->st.protocol_errors++;
+	log_info("%s (%s): %s; closing", c->name, tls_conn_peer_name(c->tls), text);
+	if (c->st != CONN_HANDSHAKE)
+		conn_send(c, &m);
+	c->st = CONN_DEAD;
+}
+
+/* Grant a new probe session to c; fills g. */
+static int
+conn_grant(struct conn *c, uint32_t interval_us, uint16_t size, uint16_t port,
+    struct ctl_grant *g)
+{
+	const struct server_limits *lim = &c->cs->lim;
+	struct refl_terms t;
+	int r;
+
+	memset(&t, 0, sizeof(t));
+	memset(g, 0, sizeof(*g));
+	if (size < 112 || size > lim->max_size)
+		size = size < 112 ? 112 : lim->max_size;
+	if ((g->ssid = refl_pick_ssid(c->cs->refl)) == 0 ||
+	    tls_random(g->nonce, sizeof(g->nonce)) != 0)
+		return PM_E_LIMIT;
+	g->udp_port = lim->udp_port;
+	g->interval_us = interval_us < lim->min_interval_us ?
+	    lim->min_interval_us : interval_us;
+	g->size = size;
+	t.ssid = g->ssid;
+	t.peer = c->peer;
+	net_addr_set_port(&t.peer, port);
+	t.size = size;
+	t.interval_us = g->interval_us;
+	if ((r = tls_conn_stamp_key(c->tls, g->ssid, g->nonce, &t.key)) != 0 ||
+	    (r = refl_add(c->cs->refl, &t)) == 0) {
+		c->sess[c->nsess].ssid = g->ssid;
+		c->sess[c->nsess].size = g->size;
+		c->sess[c->nsess].interval_us = g->interval_us;
+		c->nsess++;
+		c->cs->st.sessions_opened++;
+	}
+	stamp_key_wipe(&t.key);
+	return r;
+}
+
+static int
+conn_find(const struct conn *c, uint16_t ssid)
+{
+	unsigned i;
+
+	for (i = 0; i < c->nsess; i++)
+		if (c->sess[i].ssid == ssid)
+			return (int)i;
+	return -1;
+}
+
+static void
+conn_drop_session(struct conn *c, uint16_t ssid, uint64_t *rx, uint64_t *tx)
+{
+	int i = conn_find(c, ssid);
+
+	if (i < 0)
+		return;
+	refl_remove(c->cs->refl, ssid, rx, tx);
+	c->sess[i] = c->sess[--c->nsess];
+}
+
+static void
+on_hello(struct conn *c, const struct ctl_msg *m)
+{
+	const struct server_limits *lim = &c->cs->lim;
+	struct ctl_msg out;
+
+	(void)m;
+	memset(&out, 0, sizeof(out));
+	out.type = CTL_WELCOME;
+	out.u.welcome.keepalive_ms = (uint32_t)(lim->keepalive_ns / NS_PER_MS);
+	out.u.welcome.min_interval_us = lim->min_interval_us;
+	out.u.welcome.max_size = lim->max_size;
+	out.u.welcome.max_sessions = (uint16_t)lim->max_sessions;
+	c->st = CONN_READY;
+	c->preauth = 0;
+	c->cs->npreauth--;
+	log_info("%s: client %s up (%s)", c->name, tls_conn_peer_name(c->tls),
+	    tls_conn_cipher(c->tls));
+	conn_send(c, &out);
+}
+
+static void
+on_open(struct conn *c, const struct ctl_msg *m)
+{
+	struct ctl_msg out;
+
+	memset(&out, 0, sizeof(out));
+	if (c->nsess >= c->cs->lim.max_sessions || c->nsess >= MAX_SESS_PER_CONN) {
+		conn_error(c, CTL_ERR_LIMIT, "too many probe sessions");
+		return;
+	}
+	if (conn_grant(c, m->u.open.interval_us, m->u.open.size,
+	    m->u.open.udp_port, &out.u.accept) != 0) {
+		conn_error(c, CTL_ERR_LIMIT, "no probe session available");
+		return;
+	}
+	out.type = CTL_ACCEPT;
+	log_info("%s: session ssid=%u port %u interval %u us", c->name,
+	    out.u.accept.ssid, m->u.open.udp_port, out.u.accept.interval_us);
+	conn_send(c, &out);
+}
+
+static void
+on_renew(struct conn *c, const struct ctl_msg *m)
+{
+	struct ctl_msg out;
+	int i = conn_find(c, m->u.renew.old_ssid);
+
+	memset(&out, 0, sizeof(out));
+	if (i < 0) {
+		conn_error(c, CTL_ERR_SESSION, "renewal of an unknown session");
+		return;
+	}
+	/* The old session drains until the client's CLOSE, so this may exceed
+	 * max_sessions for a moment; the per-connection table still caps it. */
+	if (c->nsess >= MAX_SESS_PER_CONN ||
+	    conn_grant(c, c->sess[i].interval_us, c->sess[i].size,
+	    m->u.renew.udp_port, &out.u.renewed.grant) != 0) {
+		conn_error(c, CTL_ERR_LIMIT, "no probe session available");
+		return;
+	}
+	out.type = CTL_RENEWED;
+	out.u.renewed.old_ssid = m->u.renew.old_ssid;
+	log_info("%s: session ssid=%u renewed as ssid=%u port %u (%s)", c->name,
+	    m->u.renew.old_ssid, out.u.renewed.grant.ssid, m->u.renew.udp_port,
+	    ctl_renew_reason_name(m->u.renew.reason));
+	conn_send(c, &out);
+}
+
+static void
+on_close(struct conn *c, const struct ctl_msg *m)
+{
+	struct ctl_msg out;
+
+	memset(&out, 0, sizeof(out));
+	if (conn_find(c, m->u.close.ssid) < 0) {
+		conn_error(c, CTL_ERR_SESSION, "close of an unknown session");
+		return;
+	}
+	out.type = CTL_CLOSED;
+	out.u.closed.ssid = m->u.close.ssid;
+	conn_drop_session(c, m->u.close.ssid, &out.u.closed.received,
+	    &out.u.closed.reflected);
+	log_info("%s: session ssid=%u closed: received %llu", c->name,
+	    m->u.close.ssid, (unsigned long long)out.u.closed.received);
+	conn_send(c, &out);
+}
+
+static void
+on_keepalive(struct conn *c, const struct ctl_msg *m)
+{
+	(void)c;
+	(void)m;	/* receipt alone proves the peer is alive */
+}
+
+static void
+on_error(struct conn *c, const struct ctl_msg *m)
+{
+	log_info("%s: peer reports error %u: %s", c->name, m->u.error.code,
+	    m->u.error.text);
+	c->st = CONN_DEAD;
+}
+
+static const struct {
+	enum ctl_type type;
+	void (*fn)(struct conn *, const struct ctl_msg *);
+} handlers[] = {
+	{ CTL_HELLO, on_hello },
+	{ CTL_OPEN, on_open },
+	{ CTL_RENEW, on_renew },
+	{ CTL_CLOSE, on_close },
+	{ CTL_KEEPALIVE, on_keepalive },
+	{ CTL_ERROR, on_error },
+};
+
+static enum ctl_state
+conn_ctl_state(const struct conn *c)
+{
+	return c->st == CONN_READY ? CTL_ST_READY : CTL_ST_HELLO;
+}
+
+/* Take whole messages from c->in; checks run before any handler. */
+static void
+conn_parse(struct conn *c)
+{
+	struct ctl_hdr h;
+	struct ctl_msg m;
+	size_t i, used;
+	int r;
+
+	while (c->st != CONN_DEAD && c->inlen >= CTL_HDR_LEN) {
+		if ((r = ctl_hdr_decode(c->in, c->inlen, &h)) != 0 ||
+		    (r = ctl_check(&h, CTL_FROM_CLIENT, conn_ctl_state(c))) != 0) {
+			conn_error(c, r == PM_E_STATE ? CTL_ERR_STATE :
+			    r == PM_E_VERSION ? CTL_ERR_VERSION : CTL_ERR_MALFORMED,
+			    pm_strerror(r));
+			return;
+		}
+		if (c->inlen < CTL_HDR_LEN + (size_t)h.len)
+			return;
+		if (ctl_decode(&h, c->in + CTL_HDR_LEN, &m) != 0) {
+			conn_error(c, CTL_ERR_MALFORMED, "malformed message");
+			return;
+		}
+		for (i = 0; i < sizeof(handlers) / sizeof(handlers[0]); i++)
+			if (handlers[i].type == m.type)
+				handlers[i].fn(c, &m);
+		used = CTL_HDR_LEN + h.len;
+		memmove(c->in, c->in + used, c->inlen - used);
+		c->inlen -= used;
+	}
+}
+
+static void
+conn_read(struct conn *c)
+{
+	int n;
+
+	do {
+		n = tls_conn_read(c->tls, c->in + c->inlen, sizeof(c->in) - c->inlen);
+		if (n == PM_E_AGAIN)
+			return;
+		if (n < 0) {
+			log_info("%s: %s", c->name, tls_conn_error(c->tls));
+			c->st = CONN_DEAD;
+			return;
+		}
+		c->inlen += (size_t)n;
+		c->last_rx = mono_ns();
+		conn_parse(c);
+	} while (c->st != CONN_DEAD && tls_conn_pending(c->tls) > 0);
+}
+
+static void
+conn_handshake(struct conn *c)
+{
+	int r = tls_conn_handshake(c->tls);
+
+	if (r == PM_E_AGAIN)
+		return;
+	if (r != 0) {
+		c->cs->st.handshake_failed++;
+		log_info("%s: TLS handshake failed: %s", c->name, tls_conn_error(c->tls));
+		c->st = CONN_DEAD;
+		return;
+	}
+	c->st = CONN_HELLO;
+	c->last_rx = mono_ns();
+	conn_read(c);	/* HELLO may already be buffered */
+}
+
+static void
+conn_update_events(struct conn *c)
+{
+	uint32_t ev = EPOLLIN | (tls_conn_wants_write(c->tls) ? EPOLLOUT : 0);
+
+	(void)ev_mod(c->cs->ev, c->fd, ev);
+}
+
+static void
+conn_io(struct ev *ev, int fd, uint32_t events, void *arg)
+{
+	struct conn *c = arg;
+
+	(void)ev;
+	(void)fd;
+	if (events & EPOLLOUT) {
+		int r = tls_conn_flush(c->tls);
+
+		if (r < 0 && r != PM_E_AGAIN)
+			c->st = CONN_DEAD;
+	}
+	if (c->st == CONN_HANDSHAKE)
+		conn_handshake(c);
+	else if (c->st != CONN_DEAD)
+		conn_read(c);
+	if (c->st == CONN_DEAD) {
+		conn_free(c);
+		return;
+	}
+	conn_update_events(c);
+}
+
+static unsigned
+conn_preauth_from(const struct conns *cs, const struct net_addr *a)
+{
+	const struct conn *c;
+	struct net_addr x, y;
+	unsigned n = 0;
+
+	y = *a;
+	net_addr_set_port(&y, 0);
+	for (c = cs->head; c != NULL; c = c->next) {
+		if (!conn_preauth(c))
+			continue;
+		x = c->peer;
+		net_addr_set_port(&x, 0);
+		n += net_addr_equal(&x, &y);
+	}
+	return n;
+}
+
+/* Refuse at once, before any TLS state exists, when a cap is reached. */
+static int
+conn_admissible(struct conns *cs, const struct net_addr *peer)
+{
+	if (cs->n >= cs->lim.max_clients + cs->lim.max_preauth) {
+		cs->st.refused_clients++;
+		return 0;
+	}
+	if (cs->npreauth >= cs->lim.max_preauth ||
+	    conn_preauth_from(cs, peer) >= cs->lim.max_preauth_per_src) {
+		cs->st.refused_preauth++;
+		return 0;
+	}
+	return 1;
+}
+
+static void
+conn_accept_one(struct conns *cs, int fd, const struct net_addr *peer)
+{
+	struct conn *c = calloc(1, sizeof(*c));
+
+	if (c == NULL || tls_conn_new(cs->tls, fd, NULL, &c->tls) != 0 ||
+	    ev_add(cs->ev, fd, EPOLLIN, conn_io, c) != 0) {
+		if (c != NULL)
+			tls_conn_free(c->tls);
+		free(c);
+		close(fd);
+		return;
+	}
+	c->cs = cs;
+	c->fd = fd;
+	c->peer = *peer;
+	net_addr_str(peer, c->name, sizeof(c->name));
+	c->st = CONN_HANDSHAKE;
+	c->preauth = 1;
+	c->deadline = mono_ns() + cs->lim.handshake_ns;
+	c->last_rx = c->last_tx = mono_ns();
+	c->next = cs->head;
+	if (cs->head)
+		cs->head->prev = c;
+	cs->head = c;
+	cs->n++;
+	cs->npreauth++;
+	cs->st.accepted++;
+}
+
+void
+conns_on_listen(struct conns *cs, int lfd)
+{
+	struct net_addr peer;
+	int fd, i;
+
+	for (i = 0; i < 64; i++) {
+		if ((fd = net_tcp_accept(lfd, &peer)) < 0) {
+			if (fd != PM_E_AGAIN)
+				log_warn("accept");
+			return;
+		}
+		if (!conn_admissible(cs, &peer)) {
+			close(fd);
+			continue;
+		}
+		conn_accept_one(cs, fd, &peer);
+	}
+}
+
+static void
+conn_tick(struct conn *c, int64_t now)
+{
+	struct ctl_msg ka;
+	int64_t ka_ns = c->cs->lim.keepalive_ns;
+
+	if (conn_preauth(c) && now > c->deadline) {
+		c->cs->st.handshake_timeout++;
+		log_info("%s: no authenticated HELLO within the deadline; closing",
+		    c->name);
+		c->st = CONN_DEAD;
+		return;
+	}
+	if (c->st != CONN_READY)
+		return;
+	if (now - c->last_rx > 3 * ka_ns) {
+		log_info("%s (%s): silent for 3 keepalive intervals; closing",
+		    c->name, tls_conn_peer_name(c->tls));
+		c->st = CONN_DEAD;
+		return;
+	}
+	if (now - c->last_tx >= ka_ns) {
+		memset(&ka, 0, sizeof(ka));
+		ka.type = CTL_KEEPALIVE;
+		conn_send(c, &ka);
+	}
+}
+
+void
+conns_tick(struct conns *cs, int64_t now_mono)
+{
+	struct conn *c, *next;
+
+	for (c = cs->head; c != NULL; c = next) {
+		next = c->next;
+		conn_tick(c, now_mono);
+		if (c->st == CONN_DEAD)
+			conn_free(c);
+		else
+			conn_update_events(c);
+	}
+}

@@ -1,0 +1,45 @@
+/*
+ * conns: the server's control connections. Accepts TCP, runs non-blocking
+ * TLS handshakes under a deadline and pre-authentication caps, then the
+ * control state machine: HELLO/WELCOME, OPEN/ACCEPT, RENEW/RENEWED,
+ * CLOSE/CLOSED, KEEPALIVE, ERROR. Probe sessions it grants are registered
+ * with the reflector and removed when the client closes them or goes away.
+ */
+#ifndef PM_CONNS_H
+#define PM_CONNS_H
+
+#include <stdint.h>
+#include "ev.h"
+#include "reflector.h"
+#include "tls.h"
+
+struct server_limits {
+	int64_t handshake_ns;		/* TCP accept to HELLO */
+	int64_t keepalive_ns;		/* announced; peer dead after 3 of them */
+	unsigned max_clients;
+	unsigned max_preauth;		/* not yet authenticated, all sources */
+	unsigned max_preauth_per_src;
+	unsigned max_sessions;		/* probe sessions per client */
+	uint32_t min_interval_us;	/* fastest probing granted */
+	uint16_t max_size;		/* largest probe granted */
+	uint16_t udp_port;		/* announced reflector port */
+};
+
+struct conn_stats {
+	uint64_t accepted, refused_preauth, refused_clients, handshake_failed;
+	uint64_t handshake_timeout, protocol_errors, sessions_opened;
+};
+
+struct conns;
+
+struct conns *conns_new(struct ev *ev, struct tls_ctx *tls,
+    struct reflector *refl, const struct server_limits *lim);
+void conns_free(struct conns *cs);
+/* Accept what is pending on the listening socket. */
+void conns_on_listen(struct conns *cs, int lfd);
+/* Deadlines and keepalives; call a few times a second. */
+void conns_tick(struct conns *cs, int64_t now_mono);
+unsigned conns_count(const struct conns *cs);
+const struct conn_stats *conns_stats(const struct conns *cs);
+
+#endif

@@ -1,0 +1,250 @@
+/*
+ * reflector: session table indexed directly by SSID (65,535 slots of one
+ * pointer), so a lookup is one load, whatever the number of clients.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "log.h"
+#include "reflector.h"
+#include "stamp.h"
+#include "timeutil.h"
+#include "tls.h"
+
+#define REFL_BATCH 64
+#define REPLAY_WORDS 16		/* 1,024-probe replay window */
+#define REPLAY_BITS (REPLAY_WORDS * 64)
+#define BUCKET_BURST 16.0	/* probes a session may send back to back */
+
+struct refl_sess {
+	struct refl_terms t;
+	uint64_t received;	/* accepted probes: also the next reply seq */
+	uint64_t reflected;
+	uint64_t replay_hi;	/* 1 + highest sender seq accepted, 0 if none */
+	uint64_t replay[REPLAY_WORDS];
+	double tokens;
+	int64_t tb_last;
+	int impaired;
+};
+
+struct reflector {
+	int fd;
+	unsigned n;
+	struct refl_stats st;
+	struct refl_sess *tab[65536];
+	uint8_t pkt[STAMP_MAX_LEN + 1];
+};
+
+struct reflector *
+refl_new(int fd)
+{
+	struct reflector *r = calloc(1, sizeof(*r));
+
+	if (r != NULL)
+		r->fd = fd;
+	return r;
+}
+
+void
+refl_free(struct reflector *r)
+{
+	unsigned i;
+
+	if (r == NULL)
+		return;
+	for (i = 1; i < 65536; i++)
+		if (r->tab[i] != NULL)
+			refl_remove(r, (uint16_t)i, NULL, NULL);
+	free(r);
+}
+
+uint16_t
+refl_pick_ssid(struct reflector *r)
+{
+	uint16_t v;
+	int tries;
+
+	for (tries = 0; tries < 64; tries++) {
+		if (tls_random(&v, sizeof(v)) != 0)
+			return 0;
+		if (v != 0 && r->tab[v] == NULL)
+			return v;
+	}
+	for (v = 1; v != 0; v++)
+		if (r->tab[v] == NULL)
+			return v;
+	return 0;
+}
+
+int
+refl_add(struct reflector *r, const struct refl_terms *t)
+{
+	struct refl_sess *s;
+
+	if (t->ssid == 0 || r->tab[t->ssid] != NULL)
+		return PM_E_LIMIT;
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return PM_E_NOMEM;
+	s->t = *t;
+	s->tokens = BUCKET_BURST;
+	s->tb_last = mono_ns();
+	r->tab[t->ssid] = s;
+	r->n++;
+	return 0;
+}
+
+void
+refl_remove(struct reflector *r, uint16_t ssid, uint64_t *received,
+    uint64_t *reflected)
+{
+	struct refl_sess *s = r->tab[ssid];
+
+	if (s == NULL)
+		return;
+	if (received != NULL)
+		*received = s->received;
+	if (reflected != NULL)
+		*reflected = s->reflected;
+	stamp_key_wipe(&s->t.key);
+	free(s);
+	r->tab[ssid] = NULL;
+	r->n--;
+}
+
+unsigned
+refl_count(const struct reflector *r)
+{
+	return r->n;
+}
+
+/* WireGuard-style sliding bitmap: 0 if seq is new (and records it). */
+static int
+replay_check(struct refl_sess *s, uint32_t seq32)
+{
+	uint64_t ref = s->replay_hi + (1ULL << 31), seq = (ref & ~0xffffffffULL) | seq32;
+	uint64_t i;
+
+	if (seq >= ref)
+		seq = seq >= (1ULL << 32) ? seq - (1ULL << 32) : seq;
+	if (seq + REPLAY_BITS <= s->replay_hi)
+		return -1;	/* older than the window */
+	for (i = s->replay_hi; i <= seq && i < s->replay_hi + REPLAY_BITS; i++)
+		s->replay[(i / 64) % REPLAY_WORDS] &= ~(1ULL << (i % 64));
+	if (seq >= s->replay_hi)
+		s->replay_hi = seq + 1;
+	if (s->replay[(seq / 64) % REPLAY_WORDS] & (1ULL << (seq % 64)))
+		return -1;
+	s->replay[(seq / 64) % REPLAY_WORDS] |= 1ULL << (seq % 64);
+	return 0;
+}
+
+static int
+bucket_take(struct refl_sess *s, int64_t now)
+{
+	double rate = 1e6 / (s->t.interval_us ? s->t.interval_us : 1);
+
+	/* 10 % headroom over the granted rate absorbs timer jitter. */
+	s->tokens += (double)(now - s->tb_last) / 1e9 * rate * 1.1;
+	s->tb_last = now;
+	if (s->tokens > BUCKET_BURST)
+		s->tokens = BUCKET_BURST;
+	if (s->tokens < 1.0)
+		return -1;
+	s->tokens -= 1.0;
+	return 0;
+}
+
+/* The checks, cheapest first; NULL means drop in silence. */
+static struct refl_sess *
+refl_admit(struct reflector *r, size_t len, const struct net_rx *rx,
+    struct stamp_msg *m)
+{
+	struct refl_sess *s;
+
+	if (len < STAMP_AUTH_LEN || len > STAMP_MAX_LEN ||
+	    stamp_decode_sender(r->pkt, len, STAMP_AUTH, m) != 0)
+		return r->st.bad_length++, NULL;
+	if ((s = r->tab[m->ssid]) == NULL)
+		return r->st.unknown_ssid++, NULL;
+	if (len != s->t.size)
+		return r->st.bad_length++, NULL;
+	if (stamp_auth_verify(&s->t.key, r->pkt, len) != 0)
+		return r->st.bad_hmac++, NULL;
+	if (!net_addr_equal(&rx->from, &s->t.peer))
+		return r->st.wrong_source++, NULL;
+	if (replay_check(s, m->seq) != 0)
+		return r->st.replayed++, NULL;
+	if (bucket_take(s, mono_ns()) != 0)
+		return r->st.rate_limited++, NULL;
+	if (s->impaired)
+		return r->st.impaired++, NULL;
+	return s;
+}
+
+static void
+refl_answer(struct reflector *r, struct refl_sess *s, size_t len,
+    const struct stamp_msg *in, const struct net_rx *rx)
+{
+	struct stamp_msg out;
+	int n;
+
+	memset(&out, 0, sizeof(out));
+	out.seq = (uint32_t)s->received++;
+	out.err_est = stamp_error_estimate(0, 1000000);
+	out.ssid = in->ssid;
+	out.rx_ts = ntp_from_unix_ns(rx->rx_wall_ns ? rx->rx_wall_ns : wall_ns());
+	out.sender_seq = in->seq;
+	out.sender_ts = in->ts;
+	out.sender_err_est = in->err_est;
+	out.sender_ttl = rx->ttl >= 0 ? (uint8_t)rx->ttl : 0;
+	out.ts = ntp_from_unix_ns(wall_ns());
+	/* Octets past the base stay as received: the reply is the same size. */
+	if (stamp_encode_reflector(r->pkt, len, STAMP_AUTH, &out) != 0 ||
+	    stamp_auth_sign(&s->t.key, r->pkt, len) != 0)
+		return;
+	n = net_udp_send(r->fd, r->pkt, len, &s->t.peer);
+	if (n == (int)len) {
+		s->reflected++;
+		r->st.reflected++;
+	} else
+		r->st.send_errors++;
+}
+
+void
+refl_on_readable(struct reflector *r)
+{
+	struct stamp_msg m;
+	struct refl_sess *s;
+	struct net_rx rx;
+	int i, n;
+
+	for (i = 0; i < REFL_BATCH; i++) {
+		n = net_udp_recv(r->fd, r->pkt, sizeof(r->pkt), &rx);
+		if (n == PM_E_AGAIN)
+			return;
+		if (n < 0) {
+			/* ICMP errors from a vanished client surface here: soft. */
+			(void)net_socket_error(r->fd);
+			continue;
+		}
+		if ((s = refl_admit(r, (size_t)n, &rx, &m)) != NULL)
+			refl_answer(r, s, (size_t)n, &m, &rx);
+	}
+}
+
+const struct refl_stats *
+refl_stats(const struct reflector *r)
+{
+	return &r->st;
+}
+
+void
+refl_impair_all(struct reflector *r, int on)
+{
+	unsigned i;
+
+	for (i = 1; i < 65536; i++)
+		if (r->tab[i] != NULL)
+			r->tab[i]->impaired = on;
+}
