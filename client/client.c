@@ -45,15 +45,13 @@ struct client {
 	struct fate_counts done;
 	uint64_t renewals, sessions, host_drops, send_errors;
 	int64_t episode_first_loss;	/* wall ns of the first loss not yet acted on */
-	int64_t after_renewal;		/* renewal whose "after" window is filling */
-	uint32_t after_n, after_lost;
 	int64_t reconnect_at, backoff;
 	int storage_failed;
 };
 
 static void on_ctl(struct ev *ev, int fd, uint32_t events, void *arg);
-static void renewal_progress(struct client *c, int lost);
-static void renewal_after_done(struct client *c);
+static void renewal_after(struct client *c, struct probe *p,
+    const struct fate_row *row);
 static void session_retire(struct client *c);
 static void on_probe_fd(struct ev *ev, int fd, uint32_t events, void *arg);
 
@@ -66,6 +64,7 @@ fate_row_cb(void *arg, const struct fate_row *row)
 	struct client *c = p->owner;
 
 	history_probe(c->hist, p->hist_id, row);
+	renewal_after(c, p, row);
 }
 
 static void
@@ -80,8 +79,6 @@ fate_lost_cb(void *arg, const struct fate_row *row)
 	policy_observe(c->pol, 1);
 	if (c->episode_first_loss < 0)
 		c->episode_first_loss = row->sent_wall_ns;
-	renewal_progress(c, 1);
-	renewal_after_done(c);
 }
 
 static void
@@ -281,25 +278,25 @@ session_retire(struct client *c)
 
 /* ---- renewal ------------------------------------------------------------ */
 
+/*
+ * Loss over the first `window` probes of a session that a renewal created,
+ * counted as each one's first outcome (answer or timeout) arrives, so the
+ * figure compares like with like against the window before the renewal.
+ */
 static void
-renewal_progress(struct client *c, int lost)
-{
-	if (c->after_renewal <= 0)
-		return;
-	c->after_n++;
-	c->after_lost += lost ? 1 : 0;
-}
-
-static void
-renewal_after_done(struct client *c)
+renewal_after(struct client *c, struct probe *p, const struct fate_row *row)
 {
 	uint32_t w = c->o->policy.window ? c->o->policy.window : 20;
+	int first = row->dups == 0 && (row->fate == FATE_ANSWERED ||
+	    row->fate == FATE_REORDERED || row->fate == FATE_LOST);
 
-	if (c->after_renewal <= 0 || c->after_n < w)
+	if (p->renewal_id <= 0 || p->after_n >= w || row->seq >= w || !first)
 		return;
-	storage_check(c, history_renewal_after(c->hist, c->after_renewal,
-	    100.0 * c->after_lost / c->after_n));
-	c->after_renewal = 0;
+	p->after_n++;
+	p->after_lost += row->fate == FATE_LOST;
+	if (p->after_n == w)
+		storage_check(c, history_renewal_after(c->hist, p->renewal_id,
+		    100.0 * p->after_lost / w));
 }
 
 static void
@@ -364,8 +361,6 @@ on_reply(void *arg, struct probe *p, uint64_t seq, int64_t rtt_ns, int ttl,
 		p->got_reply = 2;
 		storage_check(c, history_renewal_first_reply(c->hist,
 		    p->renewal_id, wall_ns()));
-		c->after_renewal = p->renewal_id;
-		c->after_n = c->after_lost = 0;
 	}
 	if (p != c->cur || kind == FATE_RX_LATE)
 		return;
@@ -373,8 +368,6 @@ on_reply(void *arg, struct probe *p, uint64_t seq, int64_t rtt_ns, int ttl,
 	if (policy_window_fill(c->pol) >= c->o->policy.window &&
 	    policy_window_loss(c->pol) == 0.0)
 		c->episode_first_loss = -1;
-	renewal_progress(c, 0);
-	renewal_after_done(c);
 }
 
 static void

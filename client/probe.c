@@ -115,7 +115,8 @@ probe_one(struct probe *p, const uint8_t *pkt, int n, const struct net_rx *rx,
 	    rx_mono(rx, mono_ns(), wall_ns()), dwell, rx->ttl, &seq, &rtt);
 	if (kind == FATE_RX_STALE)
 		return;
-	p->got_reply = 1;
+	if (!p->got_reply)
+		p->got_reply = 1;
 	cb(arg, p, seq, rtt, rx->ttl, kind);
 }
 

@@ -33,7 +33,8 @@ struct probe {
 	uint16_t size;
 	int64_t interval_ns;
 	int64_t stop_mono;		/* when sending stopped */
-	int got_reply;
+	int got_reply;			/* 0 none yet, 1 first, 2 recorded */
+	uint32_t after_n, after_lost;	/* first probes after a renewal */
 	struct net_addr local, remote;
 	struct stamp_key key;
 	struct fate *fate;
