@@ -4,6 +4,7 @@
  * their last replies and then collect the reflector's final count, which
  * fixes the direction of their last losses.
  */
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -206,33 +207,22 @@ session_open(struct client *c)
 	send_ctl(c, &m);
 }
 
-/* The server granted cur: derive its key, start probing, record it. */
+/* Store a started session and announce it. */
 static void
-session_granted(struct client *c, const struct ctl_grant *g)
+session_record(struct client *c, struct probe *p, const char *mode,
+    const char *how)
 {
-	struct probe *p = c->cur;
 	struct history_session hs;
-	struct fate_events ev = fate_ev_template;
-	struct stamp_key key;
 	char local[NET_ADDRSTRLEN], remote[NET_ADDRSTRLEN], lip[NET_ADDRSTRLEN];
 	char rip[NET_ADDRSTRLEN];
 
-	ev.arg = p;
-	if (tls_conn_stamp_key(ctlc_tls(c->ctl), g->ssid, g->nonce, &key) != 0 ||
-	    probe_start(p, g, ctlc_peer(c->ctl), &key, c->o->timeout_ns, &ev) != 0 ||
-	    ev_add(c->ev, p->fd, EPOLLIN, on_probe_fd, p) != 0) {
-		stamp_key_wipe(&key);
-		log_warnx("cannot start probe session ssid %u", g->ssid);
-		return;
-	}
-	stamp_key_wipe(&key);
 	net_addr_str(&p->local, local, sizeof(local));
 	net_addr_str(&p->remote, remote, sizeof(remote));
 	snprintf(lip, sizeof(lip), "%.*s", (int)(strrchr(local, ':') - local), local);
 	snprintf(rip, sizeof(rip), "%.*s", (int)(strrchr(remote, ':') - remote), remote);
 	memset(&hs, 0, sizeof(hs));
 	hs.server = c->o->server;
-	hs.mode = "stamp-auth";
+	hs.mode = mode;
 	hs.ssid = p->ssid;
 	hs.local_addr = lip;
 	hs.local_port = net_addr_port(&p->local);
@@ -246,17 +236,71 @@ session_granted(struct client *c, const struct ctl_grant *g)
 	p->hist_id = history_session_begin(c->hist, &hs);
 	storage_check(c, (int)(p->hist_id < 0 ? p->hist_id : 0));
 	c->sessions++;
-	c->backoff = 0;
-	keylog(c, p);
-	out_session(p->num, p->ssid, local, remote, p->interval_ns,
-	    p->interval_ns != c->o->interval_ns ? "interval set by the server" :
-	    "authenticated STAMP");
+	out_session(p->num, p->ssid, local, remote, p->interval_ns, how);
 	if (c->start_mono == 0) {
 		c->start_mono = c->next_send = mono_ns();
 		(void)ev_timer_at(c->send_tfd, c->next_send);
 	}
+}
+
+/* The server granted cur: derive its key, start probing, record it. */
+static void
+session_granted(struct client *c, const struct ctl_grant *g)
+{
+	struct probe *p = c->cur;
+	struct fate_events ev = fate_ev_template;
+	struct stamp_key key;
+
+	ev.arg = p;
+	if (tls_conn_stamp_key(ctlc_tls(c->ctl), g->ssid, g->nonce, &key) != 0 ||
+	    probe_start(p, g, ctlc_peer(c->ctl), &key, c->o->timeout_ns, &ev) != 0 ||
+	    ev_add(c->ev, p->fd, EPOLLIN, on_probe_fd, p) != 0) {
+		stamp_key_wipe(&key);
+		log_warnx("cannot start probe session ssid %u", g->ssid);
+		return;
+	}
+	stamp_key_wipe(&key);
+	c->backoff = 0;
+	keylog(c, p);
+	session_record(c, p, "stamp-auth",
+	    p->interval_ns != c->o->interval_ns ? "interval set by the server" :
+	    "authenticated STAMP");
 	if (c->stopping)
 		session_retire(c);
+}
+
+/* ICMP echo toward --icmp HOST: one session, no server, no renewal. */
+static int
+icmp_start(struct client *c, char *err, size_t errlen)
+{
+	struct fate_events ev = fate_ev_template;
+	struct net_addr dest;
+	struct probe *p;
+
+	if (net_resolve(c->o->host, 0, SOCK_DGRAM, &dest) != 0) {
+		snprintf(err, errlen, "--icmp %s: cannot resolve the name", c->o->host);
+		return EXIT_CONNECT;
+	}
+	if ((p = calloc(1, sizeof(*p))) == NULL)
+		return EXIT_CONNECT;
+	p->owner = c;
+	p->num = ++c->next_num;
+	ev.arg = p;
+	if (probe_start_icmp(p, &dest, c->o->size, c->o->interval_ns,
+	    c->o->timeout_ns, &ev) != 0 ||
+	    ev_add(c->ev, p->fd, EPOLLIN, on_probe_fd, p) != 0) {
+		snprintf(err, errlen, "--icmp %s: cannot open an ICMP socket (needs "
+		    "net.ipv4.ping_group_range to include this group, or root): %s",
+		    c->o->host, strerror(errno));
+		probe_free(p);
+		return EXIT_CONNECT;
+	}
+	c->cur = p;
+	session_record(c, p, "icmp", p->icmp == 2 ? "ICMP echo, raw socket" :
+	    "ICMP echo");
+	out_note("ICMP mode: loss direction and session renewal are not available "
+	    "without a pktmon server");
+	return 0;
 }
 
 /* Stop sending on cur and let it drain. */
@@ -337,7 +381,7 @@ renew_check(struct client *c)
 	enum policy_reason why;
 	char detail[96];
 
-	if (!c->o->renew || c->stopping || c->cur == NULL ||
+	if (!c->o->renew || c->o->icmp || c->stopping || c->cur == NULL ||
 	    c->cur->st != PROBE_ACTIVE)
 		return;
 	why = policy_check(c->pol, mono_ns(), detail, sizeof(detail));
@@ -532,7 +576,7 @@ reconnect_check(struct client *c, int64_t now)
 {
 	char err[512];
 
-	if (c->ctl != NULL || now < c->reconnect_at || c->stopping)
+	if (c->ctl != NULL || now < c->reconnect_at || c->stopping || c->o->icmp)
 		return;
 	if (ctl_connect(c, err, sizeof(err)) != 0) {
 		log_warnx("%s", err);
@@ -552,7 +596,7 @@ stop_begin(struct client *c, const char *why)
 	session_retire(c);
 	/* Replies may take up to the loss timeout; the close exchange a bit. */
 	c->stop_deadline = mono_ns() + c->o->timeout_ns + CLOSE_WAIT_NS;
-	if (c->ctl == NULL)
+	if (c->ctl == NULL && !c->o->icmp)
 		ev_stop(c->ev);
 }
 
@@ -592,7 +636,11 @@ drain_check(struct client *c, int64_t now)
 	for (i = 0; i < c->nold; i++) {
 		struct probe *p = c->old[i];
 
-		if (p->st == PROBE_DRAINING && c->ctl != NULL &&
+		if (p->st == PROBE_DRAINING && p->icmp &&
+		    now - p->stop_mono >= c->o->timeout_ns) {
+			old_remove(c, i--);
+			session_finish(c, p, "stopped", 0, 0);
+		} else if (p->st == PROBE_DRAINING && c->ctl != NULL &&
 		    now - p->stop_mono >= c->o->timeout_ns) {
 			memset(&m, 0, sizeof(m));
 			m.type = CTL_CLOSE;
@@ -666,7 +714,7 @@ client_setup(struct client *c)
 	int r;
 
 	signal(SIGPIPE, SIG_IGN);
-	if (tls_ctx_new(TLS_ROLE_CLIENT, c->o->cert, c->o->key, c->o->ca, &c->tls,
+	if (!c->o->icmp && tls_ctx_new(TLS_ROLE_CLIENT, c->o->cert, c->o->key, c->o->ca, &c->tls,
 	    err, sizeof(err)) != 0) {
 		log_warnx("%s", err);
 		return EXIT_USAGE;
@@ -688,11 +736,13 @@ client_setup(struct client *c)
 	    ev_add(c->ev, c->tick_tfd, EPOLLIN, on_tick, c) != 0 ||
 	    ev_add(c->ev, c->sig_fd, EPOLLIN, on_signal, c) != 0)
 		fatal(EXIT_USAGE, "event loop set-up");
-	if ((r = ctl_connect(c, err, sizeof(err))) != 0) {
+	if (c->o->icmp)
+		r = icmp_start(c, err, sizeof(err));
+	else
+		r = ctl_connect(c, err, sizeof(err)) != 0 ? EXIT_CONNECT : 0;
+	if (r != 0)
 		log_warnx("%s", err);
-		return EXIT_CONNECT;
-	}
-	return 0;
+	return r;
 }
 
 /* Whatever is still open when the loop ends is closed without counts. */
@@ -756,6 +806,7 @@ client_run(const struct client_opts *o)
 	t.sessions = c.sessions;
 	t.host_drops = c.host_drops;
 	t.send_errors = c.send_errors;
+	t.icmp = o->icmp;
 	t.elapsed_ns = c.start_mono ? mono_ns() - c.start_mono : 0;
 	/* Closing flushes: only then is the unstored count final. */
 	t.unstored = history_close(c.hist);

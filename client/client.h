@@ -33,6 +33,7 @@ struct client_opts {
 	enum out_mode out;
 	struct policy_cfg policy;
 	int renew;			/* 0: never renew */
+	int icmp;			/* --icmp HOST: host is the target */
 };
 
 /* Runs until done or stopped; returns the exit code. */

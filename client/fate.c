@@ -311,7 +311,7 @@ classify(struct fate *f, struct slot *s, int64_t rx_mono)
 }
 
 enum fate_rx
-fate_reply(struct fate *f, uint32_t seq, uint32_t refl_seq, int64_t rx_mono_ns,
+fate_reply(struct fate *f, uint32_t seq, int64_t refl_seq, int64_t rx_mono_ns,
     int64_t dwell_ns, int ttl, uint64_t *seq_out, int64_t *rtt_out)
 {
 	enum fate_rx kind;
@@ -331,10 +331,12 @@ fate_reply(struct fate *f, uint32_t seq, uint32_t refl_seq, int64_t rx_mono_ns,
 	}
 	s->rtt = rtt_of(s, rx_mono_ns, dwell_ns);
 	s->ttl = (int16_t)ttl;
-	(void)unwrap(f->refl_hi + (1ULL << 31), refl_seq, &s->refl_seq);
-	s->has_refl = 1;
-	if (s->refl_seq + 1 > f->refl_hi)
-		f->refl_hi = s->refl_seq + 1;
+	if (refl_seq >= 0 &&
+	    unwrap(f->refl_hi + (1ULL << 31), (uint32_t)refl_seq, &s->refl_seq) == 0) {
+		s->has_refl = 1;
+		if (s->refl_seq + 1 > f->refl_hi)
+			f->refl_hi = s->refl_seq + 1;
+	}
 	*rtt_out = s->rtt;
 	emit_row(f, s);
 	advance(f, 0, 0);

@@ -88,13 +88,14 @@ uint64_t fate_next_seq(const struct fate *f);
 
 /*
  * A valid reply: sender seq and reflector seq as on the wire (32 bits,
- * unwrapped here), its arrival on the monotonic clock, the reflector's
+ * unwrapped here; refl_seq -1 when the peer keeps no count, as ICMP echo,
+ * and then loss direction stays unknown), its arrival on the monotonic clock, the reflector's
  * dwell time (its transmit minus receive timestamp) and the TTL seen.
  * seq_out gets the 64-bit sequence number unless the reply is stale;
  * rtt_out gets the round-trip time when the reply counts (not duplicate or
  * stale).
  */
-enum fate_rx fate_reply(struct fate *f, uint32_t seq, uint32_t refl_seq,
+enum fate_rx fate_reply(struct fate *f, uint32_t seq, int64_t refl_seq,
     int64_t rx_mono_ns, int64_t dwell_ns, int ttl, uint64_t *seq_out,
     int64_t *rtt_out);
 

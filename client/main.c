@@ -15,18 +15,22 @@
 static const char usage_text[] =
 "usage: pktmon-client --cert FILE --key FILE --ca FILE --server HOST:PORT --db FILE\n"
 "                     [-i SECONDS] [-c COUNT] [-w SECONDS] [-W SECONDS] [-q] [--json]\n"
+"       pktmon-client --icmp HOST --db FILE [options]\n"
 "\n"
 "  --cert FILE        client certificate (PEM)\n"
 "  --key FILE         its private key\n"
 "  --ca FILE          CA the server certificate must chain to (only trust anchor)\n"
 "  --server HOST:PORT control address of pktmon-server; [v6]:port for IPv6;\n"
 "                     HOST must match a name or IP in the server certificate\n"
+"  --icmp HOST        watch any host with ICMP echo, as ping does (no server;\n"
+"                     loss direction and renewal are then not available)\n"
 "  --db FILE          SQLite history (created if missing)\n"
 "  -i SECONDS         probe interval (default 1; fractions and units: 0.01, 10ms)\n"
 "  -c COUNT           stop after COUNT probes\n"
 "  -w SECONDS         stop after this long\n"
 "  -W SECONDS         loss timeout: a probe without reply after this is lost (default 1)\n"
-"  -s SIZE            probe size in octets, 112..1472 (default 112)\n"
+"  -s SIZE            probe size in octets: STAMP 112..1472 (default 112),\n"
+"                     ICMP 16..1472 (default 64)\n"
 "  -q                 print only the summary\n"
 "  --json             print one JSON object at exit instead of lines\n"
 "  --renew-after N    renew after N consecutive losses (default 3, 0 = off)\n"
@@ -91,16 +95,23 @@ defaults(struct client_opts *o)
 }
 
 static void
-check_required(const struct client_opts *o)
+check_required(struct client_opts *o)
 {
+	if (o->icmp) {
+		if (o->server != NULL)
+			usage_error("--icmp and --server exclude each other");
+		if (o->db == NULL)
+			usage_error("--db FILE is required");
+		o->server = o->host;
+		return;
+	}
 	if (o->cert == NULL || o->key == NULL || o->ca == NULL)
 		usage_error("--cert, --key and --ca are required");
 	if (o->server == NULL)
 		usage_error("--server HOST:PORT is required");
 	if (o->db == NULL)
 		usage_error("--db FILE is required");
-	if (parse_hostport(o->server, (char *)o->host, sizeof(o->host), 0,
-	    (uint16_t *)&o->port) != 0)
+	if (parse_hostport(o->server, o->host, sizeof(o->host), 0, &o->port) != 0)
 		usage_error("invalid --server '%s' (want HOST:PORT)", o->server);
 }
 
@@ -108,7 +119,7 @@ static void
 parse_opts(int argc, char **argv, struct client_opts *o)
 {
 	enum { O_CERT = 256, O_KEY, O_CA, O_SERVER, O_DB, O_JSON, O_KEYLOG,
-	    O_RAFTER, O_RWIN, O_RLOSS, O_RGAP, O_NORENEW, O_DUR };
+	    O_RAFTER, O_RWIN, O_RLOSS, O_RGAP, O_NORENEW, O_DUR, O_ICMP };
 	static const struct option longopts[] = {
 		{ "cert", required_argument, NULL, O_CERT },
 		{ "key", required_argument, NULL, O_KEY },
@@ -123,11 +134,12 @@ parse_opts(int argc, char **argv, struct client_opts *o)
 		{ "renew-gap", required_argument, NULL, O_RGAP },
 		{ "no-renew", no_argument, NULL, O_NORENEW },
 		{ "durability", required_argument, NULL, O_DUR },
+		{ "icmp", required_argument, NULL, O_ICMP },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	int ch, verbose = 0;
+	int ch, verbose = 0, size_set = 0;
 
 	while ((ch = getopt_long(argc, argv, "i:c:w:W:s:qvh", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -147,6 +159,11 @@ parse_opts(int argc, char **argv, struct client_opts *o)
 				o->policy.max_gap_ns = o->policy.min_gap_ns;
 			break;
 		case O_NORENEW: o->renew = 0; break;
+		case O_ICMP:
+			if (snprintf(o->host, sizeof(o->host), "%s", optarg) >= (int)sizeof(o->host))
+				usage_error("--icmp host name too long");
+			o->icmp = 1;
+			break;
 		case O_DUR:
 			if (strcmp(optarg, "normal") != 0 && strcmp(optarg, "full") != 0)
 				usage_error("invalid --durability '%s' (normal or full)", optarg);
@@ -156,7 +173,7 @@ parse_opts(int argc, char **argv, struct client_opts *o)
 		case 'c': o->count = opt_u32("-c count", optarg, 1, UINT32_MAX); break;
 		case 'w': o->deadline_ns = opt_duration("-w deadline", optarg, NS_PER_MS, 366ULL * 86400 * NS_PER_SEC); break;
 		case 'W': o->timeout_ns = opt_duration("-W timeout", optarg, NS_PER_MS, 60ULL * NS_PER_SEC); break;
-		case 's': o->size = (uint16_t)opt_u32("-s size", optarg, 112, 1472); break;
+		case 's': o->size = (uint16_t)opt_u32("-s size", optarg, 16, 1472); size_set = 1; break;
 		case 'q': if (o->out == OUT_LINES) o->out = OUT_QUIET; break;
 		case 'v': verbose++; break;
 		case 'h': fputs(usage_text, stdout); exit(0);
@@ -166,6 +183,10 @@ parse_opts(int argc, char **argv, struct client_opts *o)
 	if (optind < argc)
 		usage_error("unexpected argument '%s'", argv[optind]);
 	log_set_level(verbose ? LOG_LVL_DEBUG : LOG_LVL_INFO);
+	if (!o->icmp && o->size < 112)
+		usage_error("-s size must be at least 112 for STAMP probes");
+	if (o->icmp && !size_set)
+		o->size = 64;	/* as ping: 56 octets of data */
 	check_required(o);
 }
 

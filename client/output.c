@@ -3,6 +3,7 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "output.h"
 #include "pktmon_config.h"
@@ -29,8 +30,13 @@ out_session(unsigned id, unsigned ssid, const char *local, const char *remote,
 {
 	if (!lines())
 		return;
-	printf("session %u: ssid=0x%04x local %s -> %s interval %.3f ms (%s)\n",
-	    id, ssid, local, remote, interval_ns / 1e6, how);
+	if (ssid == 0)	/* ICMP: no session id, no ports */
+		printf("session %u: %.*s -> %.*s interval %.3f ms (%s)\n", id,
+		    (int)(strrchr(local, ':') - local), local,
+		    (int)(strrchr(remote, ':') - remote), remote, interval_ns / 1e6, how);
+	else
+		printf("session %u: ssid=0x%04x local %s -> %s interval %.3f ms (%s)\n",
+		    id, ssid, local, remote, interval_ns / 1e6, how);
 	fflush(stdout);
 }
 
@@ -166,7 +172,12 @@ out_summary(const struct out_totals *t)
 		    t->rtt->min / 1e6, rtt_mean(t->rtt) / 1e6,
 		    rtt_quantile(t->rtt, 0.5) / 1e6, rtt_quantile(t->rtt, 0.99) / 1e6,
 		    t->rtt->max / 1e6);
-	printf("\nloss: %llu forward (client->server), %llu backward "
+	if (t->icmp)
+		printf("\nloss: %llu (ICMP: direction not observable); %llu late, "
+		    "%llu duplicates\n", (unsigned long long)lost(c),
+		    (unsigned long long)c->late, (unsigned long long)c->duplicates);
+	else
+		printf("\nloss: %llu forward (client->server), %llu backward "
 	    "(server->client), %llu direction unknown; %llu late, %llu "
 	    "reordered, %llu duplicates\n",
 	    (unsigned long long)c->lost_fwd, (unsigned long long)c->lost_bwd,

@@ -17,6 +17,7 @@ struct out_totals {
 	const struct rttstats *rtt;
 	uint64_t renewals, sessions, unstored, host_drops, send_errors;
 	int64_t elapsed_ns;
+	int icmp;			/* no loss direction to report */
 };
 
 void out_init(enum out_mode mode);

@@ -5,9 +5,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "icmp.h"
 #include "probe.h"
 #include "stamp.h"
 #include "timeutil.h"
+#include "tls.h"
 
 #define PROBE_RX_BATCH 64
 
@@ -30,22 +32,11 @@ probe_open(struct probe *p, int family)
 	return 0;
 }
 
-int
-probe_start(struct probe *p, const struct ctl_grant *g,
-    const struct net_addr *server, const struct stamp_key *key,
-    int64_t timeout_ns, const struct fate_events *ev)
+static int
+probe_track(struct probe *p, int64_t timeout_ns, const struct fate_events *ev)
 {
 	uint64_t ring;
 
-	p->ssid = g->ssid;
-	p->size = g->size;
-	p->interval_ns = (int64_t)g->interval_us * NS_PER_US;
-	p->remote = *server;
-	net_addr_set_port(&p->remote, g->udp_port);
-	if (net_udp_connect(p->fd, &p->remote) != 0 ||
-	    net_local_addr(p->fd, &p->local) != 0)
-		return PM_E_SYS;
-	p->key = *key;
 	/* The window holds two timeouts of probes plus slack for late replies. */
 	ring = (uint64_t)(3 * timeout_ns / (p->interval_ns ? p->interval_ns : 1)) + 64;
 	if ((p->fate = fate_new(timeout_ns, ring, ev)) == NULL)
@@ -55,12 +46,53 @@ probe_start(struct probe *p, const struct ctl_grant *g,
 }
 
 int
-probe_send(struct probe *p, int64_t mono, int64_t wall)
+probe_start(struct probe *p, const struct ctl_grant *g,
+    const struct net_addr *server, const struct stamp_key *key,
+    int64_t timeout_ns, const struct fate_events *ev)
 {
-	uint8_t pkt[STAMP_MAX_LEN];
-	struct stamp_msg m;
-	int n;
+	p->ssid = g->ssid;
+	p->size = g->size;
+	p->interval_ns = (int64_t)g->interval_us * NS_PER_US;
+	p->remote = *server;
+	net_addr_set_port(&p->remote, g->udp_port);
+	if (net_udp_connect(p->fd, &p->remote) != 0 ||
+	    net_local_addr(p->fd, &p->local) != 0)
+		return PM_E_SYS;
+	p->key = *key;
+	return probe_track(p, timeout_ns, ev);
+}
 
+int
+probe_start_icmp(struct probe *p, const struct net_addr *dest, uint16_t size,
+    int64_t interval_ns, int64_t timeout_ns, const struct fate_events *ev)
+{
+	int raw, fd;
+
+	if ((fd = net_icmp_open(dest->ss.ss_family, &raw)) < 0)
+		return fd;
+	p->fd = fd;
+	p->icmp = raw ? 2 : 1;
+	p->size = size;
+	p->interval_ns = interval_ns;
+	p->remote = *dest;
+	/* A datagram ICMP socket gets its echo id from the kernel, which also
+	 * filters replies by it; a raw socket sees every echo reply, so pick
+	 * an id of our own and check it. */
+	if (net_udp_connect(fd, dest) != 0 || net_local_addr(fd, &p->local) != 0 ||
+	    (raw && tls_random(&p->icmp_id, sizeof(p->icmp_id)) != 0))
+		return PM_E_SYS;
+	return probe_track(p, timeout_ns, ev);
+}
+
+static int
+probe_encode(struct probe *p, uint8_t *pkt, int64_t wall)
+{
+	struct stamp_msg m;
+
+	if (p->icmp)
+		return icmp_echo_encode(pkt, p->size,
+		    p->remote.ss.ss_family == AF_INET6, p->icmp_id,
+		    (uint32_t)fate_next_seq(p->fate));
 	memset(&m, 0, sizeof(m));
 	m.seq = (uint32_t)fate_next_seq(p->fate);
 	m.ts = ntp_from_unix_ns(wall);
@@ -69,6 +101,17 @@ probe_send(struct probe *p, int64_t mono, int64_t wall)
 	memset(pkt, 0, p->size);
 	if (stamp_encode_sender(pkt, p->size, STAMP_AUTH, &m) != 0 ||
 	    stamp_auth_sign(&p->key, pkt, p->size) != 0)
+		return PM_E_FORMAT;
+	return 0;
+}
+
+int
+probe_send(struct probe *p, int64_t mono, int64_t wall)
+{
+	uint8_t pkt[STAMP_MAX_LEN];
+	int n;
+
+	if (probe_encode(p, pkt, wall) != 0)
 		return PM_E_FORMAT;
 	/* The probe counts as sent even if the kernel refuses it: a local
 	 * send error on a broken path is loss the user must see. */
@@ -95,6 +138,27 @@ rx_mono(const struct net_rx *rx, int64_t now_mono, int64_t now_wall)
 	if (age < 0 || age > NS_PER_SEC)
 		return now_mono;
 	return now_mono - age;
+}
+
+static void
+probe_one_icmp(struct probe *p, const uint8_t *pkt, int n,
+    const struct net_rx *rx, probe_reply_cb cb, void *arg)
+{
+	struct icmp_reply r;
+	enum fate_rx kind;
+	int64_t rtt = -1;
+	uint64_t seq = 0;
+	int v6 = p->remote.ss.ss_family == AF_INET6;
+
+	if (icmp_echo_decode(pkt, (size_t)n, v6, p->icmp == 2 && !v6, &r) != 0 ||
+	    (p->icmp == 2 && r.id != p->icmp_id))
+		return;
+	if (r.ttl < 0)
+		r.ttl = rx->ttl;
+	kind = fate_reply(p->fate, r.seq, -1, rx_mono(rx, mono_ns(), wall_ns()),
+	    0, r.ttl, &seq, &rtt);
+	if (kind != FATE_RX_STALE)
+		cb(arg, p, seq, rtt, r.ttl, kind);
 }
 
 static void
@@ -138,7 +202,9 @@ probe_recv(struct probe *p, probe_reply_cb cb, void *arg)
 		}
 		if (rx.dropped > p->host_drops)
 			p->host_drops = rx.dropped;
-		if (p->fate != NULL)
+		if (p->fate != NULL && p->icmp)
+			probe_one_icmp(p, pkt, n, &rx, cb, arg);
+		else if (p->fate != NULL)
 			probe_one(p, pkt, n, &rx, cb, arg);
 	}
 }

@@ -38,6 +38,8 @@ struct probe {
 	struct net_addr local, remote;
 	struct stamp_key key;
 	struct fate *fate;
+	int icmp;			/* 0 STAMP, 1 ICMP datagram, 2 ICMP raw */
+	uint16_t icmp_id;
 	uint64_t host_drops;		/* SO_RXQ_OVFL */
 	uint64_t send_errors;
 };
@@ -51,6 +53,13 @@ int probe_open(struct probe *p, int family) PM_MUST_CHECK;
 int probe_start(struct probe *p, const struct ctl_grant *g,
     const struct net_addr *server, const struct stamp_key *key,
     int64_t timeout_ns, const struct fate_events *ev) PM_MUST_CHECK;
+/*
+ * ICMP echo toward dest instead (no pktmon server): open the socket and
+ * start tracking. size is the whole ICMP message, header included.
+ */
+int probe_start_icmp(struct probe *p, const struct net_addr *dest,
+    uint16_t size, int64_t interval_ns, int64_t timeout_ns,
+    const struct fate_events *ev) PM_MUST_CHECK;
 /* Send the next probe. */
 int probe_send(struct probe *p, int64_t mono, int64_t wall);
 

@@ -176,7 +176,6 @@ net_udp_options(int fd, int family)
 	r |= net_setopt(fd, SOL_SOCKET, SO_RXQ_OVFL, 1);
 	if (family == AF_INET6) {
 		r |= net_setopt(fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, 1);
-		r |= net_setopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, 0);
 	} else
 		r |= net_setopt(fd, IPPROTO_IP, IP_RECVTTL, 1);
 	return r ? PM_E_SYS : 0;
@@ -196,6 +195,26 @@ net_udp_open(int family, const struct net_addr *bind_to,
 	    bind(fd, (const struct sockaddr *)&bind_to->ss, bind_to->len) != 0)
 		return net_fail(fd);
 	if (connect_to != NULL && net_udp_connect(fd, connect_to) != 0)
+		return net_fail(fd);
+	return fd;
+}
+
+int
+net_icmp_open(int family, int *raw)
+{
+	int proto = family == AF_INET6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP;
+	int fd;
+
+	*raw = 0;
+	fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, proto);
+	if (fd < 0 && (errno == EACCES || errno == EPERM ||
+	    errno == EPROTONOSUPPORT)) {
+		*raw = 1;
+		fd = socket(family, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, proto);
+	}
+	if (fd < 0)
+		return PM_E_SYS;
+	if (net_udp_options(fd, family) != 0)
 		return net_fail(fd);
 	return fd;
 }

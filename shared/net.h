@@ -48,6 +48,12 @@ int net_tcp_connect(const struct net_addr *a, int timeout_ms) PM_MUST_CHECK;
  */
 int net_udp_open(int family, const struct net_addr *bind_to,
     const struct net_addr *connect_to) PM_MUST_CHECK;
+/*
+ * An ICMP echo socket toward family: an unprivileged datagram socket where
+ * net.ipv4.ping_group_range allows it, else a raw socket (needs root or
+ * CAP_NET_RAW). *raw tells which. Same options as net_udp_open.
+ */
+int net_icmp_open(int family, int *raw) PM_MUST_CHECK;
 /* Returns the bytes received, PM_E_AGAIN, or PM_E_SYS. */
 int net_udp_recv(int fd, void *buf, size_t len, struct net_rx *rx) PM_MUST_CHECK;
 /* Returns the bytes sent or PM_E_AGAIN / PM_E_SYS. to may be NULL if connected. */
