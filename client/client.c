@@ -710,12 +710,14 @@ client_setup(struct client *c)
 {
 	static const int sigs[] = { SIGINT, SIGTERM };
 	struct policy_cfg pc = c->o->policy;
+	struct tls_files tf = { c->o->cert, c->o->key, c->o->ca, NULL };
 	char err[512];
 	int r;
 
 	signal(SIGPIPE, SIG_IGN);
-	if (!c->o->icmp && tls_ctx_new(TLS_ROLE_CLIENT, c->o->cert, c->o->key, c->o->ca, &c->tls,
-	    err, sizeof(err)) != 0) {
+
+	if (!c->o->icmp && tls_ctx_new(TLS_ROLE_CLIENT, &tf, &c->tls, err,
+	    sizeof(err)) != 0) {
 		log_warnx("%s", err);
 		return EXIT_USAGE;
 	}

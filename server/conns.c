@@ -111,6 +111,15 @@ conns_free(struct conns *cs)
 	free(cs);
 }
 
+void
+conns_reload(struct conns *cs, struct tls_ctx *tls, char *const *allow,
+    size_t nallow)
+{
+	cs->tls = tls;
+	cs->lim.allow = allow;
+	cs->lim.nallow = nallow;
+}
+
 unsigned
 conns_count(const struct conns *cs)
 {
@@ -397,6 +406,12 @@ conn_handshake(struct conn *c)
 		c->cs->st.handshake_failed++;
 		log_info("%s: TLS handshake failed: %s", c->name, tls_conn_error(c->tls));
 		c->st = CONN_DEAD;
+		return;
+	}
+	if (!tls_conn_peer_allowed(c->tls, c->cs->lim.allow, c->cs->lim.nallow)) {
+		c->cs->st.refused_identity++;
+		c->st = CONN_HELLO;	/* so the refusal is sent over TLS */
+		conn_error(c, CTL_ERR_ACCESS, "client identity not on the allowlist");
 		return;
 	}
 	c->st = CONN_HELLO;

@@ -23,11 +23,14 @@ struct server_limits {
 	uint32_t min_interval_us;	/* fastest probing granted */
 	uint16_t max_size;		/* largest probe granted */
 	uint16_t udp_port;		/* announced reflector port */
+	char *const *allow;		/* client identities allowed (empty: all) */
+	size_t nallow;
 };
 
 struct conn_stats {
 	uint64_t accepted, refused_preauth, refused_clients, handshake_failed;
 	uint64_t handshake_timeout, protocol_errors, sessions_opened;
+	uint64_t refused_identity;
 };
 
 struct conns;
@@ -35,6 +38,10 @@ struct conns;
 struct conns *conns_new(struct ev *ev, struct tls_ctx *tls,
     struct reflector *refl, const struct server_limits *lim);
 void conns_free(struct conns *cs);
+/* New certificates, CA, CRL or allowlist (SIGHUP): new connections use
+ * them; established ones keep theirs. */
+void conns_reload(struct conns *cs, struct tls_ctx *tls, char *const *allow,
+    size_t nallow);
 /* Accept what is pending on the listening socket. */
 void conns_on_listen(struct conns *cs, int lfd);
 /* Deadlines and keepalives; call a few times a second. */

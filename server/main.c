@@ -1,65 +1,78 @@
 /*
- * pktmon-server: options, set-up, and the event loop.
+ * pktmon-server: settings, set-up, privilege drop, and the event loop.
  */
 #include <getopt.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#ifdef HAVE_SYSTEMD
+#include <systemd/sd-daemon.h>
+#endif
+
+#include "conf.h"
 #include "conns.h"
 #include "ev.h"
 #include "log.h"
 #include "net.h"
 #include "parse.h"
 #include "pktmon_config.h"
+#include "privsep.h"
 #include "reflector.h"
 #include "timeutil.h"
 #include "tls.h"
 
 #define EXIT_USAGE 2
 #define EXIT_SETUP 3
+#define EXPIRY_WARN_SEC (14 * 86400)
 
-struct server_opts {
-	const char *cert, *key, *ca, *listen;
-	uint16_t udp_port;
-	int verbose;
-	int test_impairment;
-	struct server_limits lim;
+struct server_conf {
+	char *cert, *key, *ca, *crl, *listen, *user, *config;
+	struct conf_list allow;
+	uint32_t udp_port, max_clients, max_preauth, max_preauth_per_src;
+	uint32_t max_sessions, max_size;
+	int64_t min_interval, keepalive, handshake_timeout;
+	int sandbox, test_impairment;
 };
 
+#define K(n, t, f, lo, hi, a, h) { n, t, offsetof(struct server_conf, f), lo, hi, a, h }
+static const struct conf_key server_keys[] = {
+	K("cert", CONF_STR, cert, 0, 0, "FILE", "server certificate (PEM, chain allowed)"),
+	K("key", CONF_STR, key, 0, 0, "FILE", "its private key"),
+	K("ca", CONF_STR, ca, 0, 0, "FILE", "CA client certificates must chain to (the only trust anchor)"),
+	K("crl", CONF_STR, crl, 0, 0, "FILE", "certificate revocation list (PEM)"),
+	K("allow", CONF_LIST, allow, 0, 0, "ID", "allowed client: certificate name or sha256:HEX (repeat)"),
+	K("listen", CONF_STR, listen, 0, 0, "ADDR:PORT", "TCP control address; [v6]:port for IPv6"),
+	K("udp-port", CONF_U32, udp_port, 1, 65535, "N", "UDP reflector port (default: the control port number)"),
+	K("user", CONF_STR, user, 0, 0, "NAME", "user to run as after binding (default pktmon, else nobody)"),
+	K("max-clients", CONF_U32, max_clients, 1, 100000, "N", "authenticated clients (default 4096)"),
+	K("max-preauth", CONF_U32, max_preauth, 1, 100000, "N", "connections not yet authenticated (default 256)"),
+	K("max-preauth-per-source", CONF_U32, max_preauth_per_src, 1, 100000, "N", "of those, from one address (default 32)"),
+	K("max-sessions", CONF_U32, max_sessions, 1, 16, "N", "probe sessions per client (default 4)"),
+	K("min-interval", CONF_DURATION, min_interval, 10000, 3600000000000ULL, "DUR", "fastest probe interval granted (default 1ms)"),
+	K("max-size", CONF_U32, max_size, 112, 9000, "N", "largest probe granted, octets (default 1472)"),
+	K("keepalive", CONF_DURATION, keepalive, 100000000ULL, 3600000000000ULL, "DUR", "keepalive interval; 3 missed = dead peer (default 5s)"),
+	K("handshake-timeout", CONF_DURATION, handshake_timeout, 100000000ULL, 600000000000ULL, "DUR", "deadline from TCP accept to HELLO (default 10s)"),
+	K("sandbox", CONF_FLAG, sandbox, 0, 0, NULL, "drop root and apply seccomp (default; --sandbox=no disables)"),
+	K("test-impairment", CONF_FLAG, test_impairment, 0, 0, NULL, "TEST ONLY: SIGUSR2 toggles dropping every probe of current sessions"),
+};
+#undef K
+#define NKEYS (sizeof(server_keys) / sizeof(server_keys[0]))
+
 struct server {
-	struct server_opts o;
+	struct server_conf o;
 	struct ev *ev;
 	struct tls_ctx *tls;
 	struct reflector *refl;
 	struct conns *conns;
+	struct server_limits lim;
 	int lfd, ufd, tfd, sfd;
 	int impaired;
 };
-
-static const char usage_text[] =
-"usage: pktmon-server --cert FILE --key FILE --ca FILE --listen ADDR:PORT [options]\n"
-"\n"
-"  --cert FILE          server certificate (PEM, chain allowed)\n"
-"  --key FILE           its private key\n"
-"  --ca FILE            CA that client certificates must chain to (only trust anchor)\n"
-"  --listen ADDR:PORT   TCP control address; [v6]:port for IPv6\n"
-"  --udp-port N         UDP reflector port (default: the control port number)\n"
-"  --max-clients N      authenticated clients (default 4096)\n"
-"  --min-interval DUR   fastest probe interval granted (default 1ms)\n"
-"  --max-size N         largest probe granted, octets (default 1472)\n"
-"  --keepalive DUR      keepalive interval announced (default 5s)\n"
-"  --handshake-timeout DUR  deadline from TCP accept to HELLO (default 10s)\n"
-"  -v, --verbose        more logging (repeat for debug)\n"
-"  --test-impairment    TEST ONLY: SIGUSR2 toggles dropping every probe of\n"
-"                       the sessions that exist when it is switched on\n"
-"  -h, --help           this text\n"
-"\n"
-"Signals: SIGUSR1 logs counters; SIGTERM/SIGINT stop.\n"
-"Exit codes: 0 stopped by a signal, 2 usage, 3 set-up failed (certificates, bind).\n";
 
 static void usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2), __noreturn__));
 
@@ -77,69 +90,137 @@ usage_error(const char *fmt, ...)
 }
 
 static void
-opt_duration(const char *name, const char *arg, int64_t *out)
+usage(void)
 {
-	uint64_t v;
-
-	if (parse_duration_ns(arg, 1000, 3600ULL * NS_PER_SEC, &v) != 0)
-		usage_error("invalid duration '%s' for %s", arg, name);
-	*out = (int64_t)v;
+	printf("usage: pktmon-server --cert FILE --key FILE --ca FILE --listen ADDR:PORT [options]\n"
+	    "       pktmon-server --config FILE [-n]\n\n");
+	conf_usage(server_keys, NKEYS, stdout);
+	printf("  %-28s %s\n  %-28s %s\n  %-28s %s\n  %-28s %s\n",
+	    "--config FILE", "read settings from an INI file (same names as the options)",
+	    "-n, --check", "check the settings and certificates, then exit",
+	    "-v, --verbose", "more logging", "-h, --help", "this text");
+	printf("\nSignals: SIGHUP reloads certificates, CA, CRL and allowlist; SIGUSR1 logs\n"
+	    "counters; SIGTERM/SIGINT stop.\n"
+	    "Exit codes: 0 stopped by a signal or check passed, 2 usage or settings,\n"
+	    "3 set-up failed (certificates, bind, privilege drop).\n");
 }
 
 static void
-opt_uint(const char *name, const char *arg, uint32_t lo, uint32_t hi, uint32_t *out)
+defaults(struct server_conf *o)
 {
-	if (parse_u32(arg, lo, hi, out) != 0)
-		usage_error("invalid number '%s' for %s", arg, name);
+	memset(o, 0, sizeof(*o));
+	o->max_clients = 4096;
+	o->max_preauth = 256;
+	o->max_preauth_per_src = 32;
+	o->max_sessions = 4;
+	o->min_interval = NS_PER_MS;
+	o->max_size = 1472;
+	o->keepalive = 5 * NS_PER_SEC;
+	o->handshake_timeout = 10 * NS_PER_SEC;
+	o->sandbox = 1;
 }
 
-static void
-parse_opts(int argc, char **argv, struct server_opts *o)
+static struct option *
+build_longopts(void)
 {
-	enum { O_CERT = 256, O_KEY, O_CA, O_LISTEN, O_UDP, O_MAXC, O_MINI,
-	    O_MAXS, O_KA, O_HS, O_IMPAIR };
-	static const struct option longopts[] = {
-		{ "cert", required_argument, NULL, O_CERT },
-		{ "key", required_argument, NULL, O_KEY },
-		{ "ca", required_argument, NULL, O_CA },
-		{ "listen", required_argument, NULL, O_LISTEN },
-		{ "udp-port", required_argument, NULL, O_UDP },
-		{ "max-clients", required_argument, NULL, O_MAXC },
-		{ "min-interval", required_argument, NULL, O_MINI },
-		{ "max-size", required_argument, NULL, O_MAXS },
-		{ "keepalive", required_argument, NULL, O_KA },
-		{ "handshake-timeout", required_argument, NULL, O_HS },
-		{ "test-impairment", no_argument, NULL, O_IMPAIR },
+	static const struct option extra[] = {
+		{ "config", required_argument, NULL, 'C' },
+		{ "check", no_argument, NULL, 'n' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	int64_t d;
-	uint32_t v;
-	int ch;
+	struct option *lo = calloc(NKEYS + 5, sizeof(*lo));
+	size_t i;
 
-	while ((ch = getopt_long(argc, argv, "vh", longopts, NULL)) != -1) {
-		switch (ch) {
-		case O_CERT: o->cert = optarg; break;
-		case O_KEY: o->key = optarg; break;
-		case O_CA: o->ca = optarg; break;
-		case O_LISTEN: o->listen = optarg; break;
-		case O_UDP: opt_uint("--udp-port", optarg, 1, 65535, &v); o->udp_port = (uint16_t)v; break;
-		case O_MAXC: opt_uint("--max-clients", optarg, 1, 100000, &o->lim.max_clients); break;
-		case O_MINI: opt_duration("--min-interval", optarg, &d); o->lim.min_interval_us = (uint32_t)(d / NS_PER_US); break;
-		case O_MAXS: opt_uint("--max-size", optarg, 112, 9000, &v); o->lim.max_size = (uint16_t)v; break;
-		case O_KA: opt_duration("--keepalive", optarg, &o->lim.keepalive_ns); break;
-		case O_HS: opt_duration("--handshake-timeout", optarg, &o->lim.handshake_ns); break;
-		case O_IMPAIR: o->test_impairment = 1; break;
-		case 'v': o->verbose++; break;
-		case 'h': fputs(usage_text, stdout); exit(0);
-		default: fprintf(stderr, "Try 'pktmon-server --help'.\n"); exit(EXIT_USAGE);
-		}
+	if (lo == NULL)
+		fatalx(EXIT_SETUP, "out of memory");
+	for (i = 0; i < NKEYS; i++) {
+		lo[i].name = server_keys[i].name;
+		/* Flags take an optional value: --sandbox=no. */
+		lo[i].has_arg = server_keys[i].type == CONF_FLAG ? optional_argument :
+		    required_argument;
+		lo[i].val = 1000 + (int)i;
 	}
+	memcpy(lo + NKEYS, extra, sizeof(extra));
+	return lo;
+}
+
+/* Config file first, then the command line over it. */
+static void
+parse_opts(int argc, char **argv, struct server_conf *o, int *check, int *verbose)
+{
+	struct option *lo = build_longopts();
+	char err[512];
+	int ch, pass;
+
+	for (pass = 0; pass < 2; pass++) {
+		optind = 1;
+		while ((ch = getopt_long(argc, argv, "nvh", lo, NULL)) != -1) {
+			if (ch == '?')
+				usage_error("invalid option");
+			if (pass == 0) {
+				if (ch == 'C')
+					o->config = optarg;
+				continue;
+			}
+			if (ch == 'n')
+				*check = 1;
+			else if (ch == 'v')
+				(*verbose)++;
+			else if (ch == 'h') {
+				usage();
+				exit(0);
+			} else if (ch >= 1000 && conf_set(server_keys, NKEYS, o,
+			    server_keys[ch - 1000].name, optarg ? optarg : "yes",
+			    err, sizeof(err)) != 0)
+				usage_error("--%s", err);
+		}
+		if (pass == 0 && o->config != NULL &&
+		    conf_load(o->config, server_keys, NKEYS, o, err, sizeof(err)) != 0)
+			usage_error("%s", err);
+	}
+	free(lo);
 	if (optind < argc)
 		usage_error("unexpected argument '%s'", argv[optind]);
 	if (!o->cert || !o->key || !o->ca || !o->listen)
-		usage_error("%s", "--cert, --key, --ca and --listen are required");
+		usage_error("cert, key, ca and listen must be set");
+}
+
+static void
+limits_from(const struct server_conf *o, struct server_limits *lim)
+{
+	memset(lim, 0, sizeof(*lim));
+	lim->handshake_ns = o->handshake_timeout;
+	lim->keepalive_ns = o->keepalive;
+	lim->max_clients = o->max_clients;
+	lim->max_preauth = o->max_preauth;
+	lim->max_preauth_per_src = o->max_preauth_per_src;
+	lim->max_sessions = o->max_sessions;
+	lim->min_interval_us = (uint32_t)(o->min_interval / NS_PER_US);
+	lim->max_size = (uint16_t)o->max_size;
+	lim->allow = o->allow.v;
+	lim->nallow = o->allow.n;
+}
+
+static int
+load_tls(const struct server_conf *o, struct tls_ctx **out)
+{
+	struct tls_files f = { o->cert, o->key, o->ca, o->crl };
+	char err[512];
+	int64_t left;
+
+	if (tls_ctx_new(TLS_ROLE_SERVER, &f, out, err, sizeof(err)) != 0) {
+		log_warnx("%s", err);
+		return -1;
+	}
+	left = tls_ctx_cert_expiry(*out);
+	if (left < 0)
+		log_warnx("certificate %s has EXPIRED", o->cert);
+	else if (left < EXPIRY_WARN_SEC)
+		log_warnx("certificate %s expires in %lld days", o->cert,
+		    (long long)(left / 86400));
+	return 0;
 }
 
 static void
@@ -184,7 +265,7 @@ log_stats(struct server *s)
 	    "unknown_ssid=%llu bad_hmac=%llu wrong_source=%llu replayed=%llu "
 	    "rate_limited=%llu accepted=%llu handshake_failed=%llu "
 	    "handshake_timeout=%llu refused_preauth=%llu refused_clients=%llu "
-	    "protocol_errors=%llu",
+	    "refused_identity=%llu protocol_errors=%llu",
 	    conns_count(s->conns), refl_count(s->refl),
 	    (unsigned long long)r->reflected, (unsigned long long)r->bad_length,
 	    (unsigned long long)r->unknown_ssid, (unsigned long long)r->bad_hmac,
@@ -194,7 +275,45 @@ log_stats(struct server *s)
 	    (unsigned long long)c->handshake_timeout,
 	    (unsigned long long)c->refused_preauth,
 	    (unsigned long long)c->refused_clients,
+	    (unsigned long long)c->refused_identity,
 	    (unsigned long long)c->protocol_errors);
+}
+
+/* SIGHUP: certificates, CA, CRL and allowlist; everything else needs a restart. */
+static void
+reload(struct server *s)
+{
+	struct server_conf n;
+	struct tls_ctx *tls;
+	char err[512];
+
+	defaults(&n);
+	n.config = s->o.config;
+	if (s->o.config == NULL) {
+		log_info("SIGHUP: reloading certificates, CA and CRL");
+		if (load_tls(&s->o, &tls) != 0) {
+			log_warnx("SIGHUP: keeping the running certificates (the "
+			    "files must be readable by uid %u)", (unsigned)getuid());
+			return;
+		}
+		tls_ctx_free(s->tls);
+		s->tls = tls;
+		conns_reload(s->conns, tls, s->o.allow.v, s->o.allow.n);
+		return;
+	}
+	if (conf_load(s->o.config, server_keys, NKEYS, &n, err, sizeof(err)) != 0 ||
+	    load_tls(&n, &tls) != 0) {
+		log_warnx("SIGHUP: %s; keeping the running settings", err);
+		conf_free(server_keys, NKEYS, &n);
+		return;
+	}
+	log_info("SIGHUP: reloaded %s (certificates, CA, CRL, allowlist)", n.config);
+	conns_reload(s->conns, tls, n.allow.v, n.allow.n);
+	tls_ctx_free(s->tls);
+	s->tls = tls;
+	/* Keep the new strings for the reloaded parts; free the rest. */
+	conf_free(server_keys, NKEYS, &s->o);
+	s->o = n;
 }
 
 static void
@@ -207,6 +326,8 @@ on_signal(struct ev *ev, int fd, uint32_t events, void *arg)
 	while ((sig = ev_signal_read(fd)) != 0) {
 		if (sig == SIGUSR1)
 			log_stats(s);
+		else if (sig == SIGHUP)
+			reload(s);
 		else if (sig == SIGUSR2 && s->o.test_impairment) {
 			s->impaired = !s->impaired;
 			refl_impair_all(s->refl, s->impaired);
@@ -226,32 +347,26 @@ setup_sockets(struct server *s)
 	uint16_t port;
 
 	if (parse_hostport(s->o.listen, host, sizeof(host), 0, &port) != 0)
-		usage_error("invalid --listen '%s' (want ADDR:PORT)", s->o.listen);
+		usage_error("invalid listen address '%s' (want ADDR:PORT)", s->o.listen);
 	if (net_resolve(host, port, SOCK_STREAM, &a) != 0)
-		fatalx(EXIT_SETUP, "cannot resolve --listen address %s", host);
+		fatalx(EXIT_SETUP, "cannot resolve listen address %s", host);
 	if ((s->lfd = net_tcp_listen(&a)) < 0)
 		fatal(EXIT_SETUP, "cannot listen on TCP %s", s->o.listen);
-	s->o.lim.udp_port = s->o.udp_port ? s->o.udp_port : port;
-	net_addr_set_port(&a, s->o.lim.udp_port);
+	s->lim.udp_port = (uint16_t)(s->o.udp_port ? s->o.udp_port : port);
+	net_addr_set_port(&a, s->lim.udp_port);
 	if ((s->ufd = net_udp_open(a.ss.ss_family, &a, NULL)) < 0)
-		fatal(EXIT_SETUP, "cannot bind UDP port %u", s->o.lim.udp_port);
+		fatal(EXIT_SETUP, "cannot bind UDP port %u", s->lim.udp_port);
 	net_addr_str(&a, shown, sizeof(shown));
 	log_info("listening on tcp %s, udp reflector %s", s->o.listen, shown);
 }
 
 static void
-setup(struct server *s)
+setup_loop(struct server *s)
 {
 	static const int sigs[] = { SIGINT, SIGTERM, SIGUSR1, SIGUSR2, SIGHUP };
-	char err[512];
 
-	signal(SIGPIPE, SIG_IGN);
-	if (tls_ctx_new(TLS_ROLE_SERVER, s->o.cert, s->o.key, s->o.ca, &s->tls,
-	    err, sizeof(err)) != 0)
-		fatalx(EXIT_SETUP, "%s", err);
-	setup_sockets(s);
 	if ((s->ev = ev_new()) == NULL || (s->refl = refl_new(s->ufd)) == NULL ||
-	    (s->conns = conns_new(s->ev, s->tls, s->refl, &s->o.lim)) == NULL)
+	    (s->conns = conns_new(s->ev, s->tls, s->refl, &s->lim)) == NULL)
 		fatalx(EXIT_SETUP, "out of memory");
 	if ((s->tfd = ev_timer_new()) < 0 || ev_timer_every(s->tfd, 250 * NS_PER_MS) != 0 ||
 	    (s->sfd = ev_signal_new(sigs, 5)) < 0)
@@ -261,36 +376,55 @@ setup(struct server *s)
 	    ev_add(s->ev, s->tfd, EPOLLIN, on_tick, s) != 0 ||
 	    ev_add(s->ev, s->sfd, EPOLLIN, on_signal, s) != 0)
 		fatal(EXIT_SETUP, "event loop set-up");
-	if (s->o.test_impairment)
-		log_warnx("TEST-ONLY impairment switch enabled (SIGUSR2); "
-		    "never use this on a real monitor");
 }
 
+/* Give up root, then every syscall the loop does not need. */
 static void
-defaults(struct server_opts *o)
+setup_privileges(struct server *s)
 {
-	memset(o, 0, sizeof(*o));
-	o->lim.handshake_ns = 10 * NS_PER_SEC;
-	o->lim.keepalive_ns = 5 * NS_PER_SEC;
-	o->lim.max_clients = 4096;
-	o->lim.max_preauth = 256;
-	o->lim.max_preauth_per_src = 32;
-	o->lim.max_sessions = 4;
-	o->lim.min_interval_us = 1000;
-	o->lim.max_size = 1472;
+	char err[256];
+	int r;
+
+	if (!s->o.sandbox) {
+		log_warnx("sandbox disabled: running with the privileges started with");
+		return;
+	}
+	if (privsep_drop(s->o.user, err, sizeof(err)) != 0)
+		fatalx(EXIT_SETUP, "%s", err);
+	if ((r = privsep_sandbox(err, sizeof(err))) != 0 && r != PM_E_NOTFOUND)
+		fatalx(EXIT_SETUP, "%s", err);
+	log_info("running as uid %u%s", (unsigned)getuid(),
+	    r == 0 ? " with a seccomp allowlist" : " (no seccomp in this build)");
 }
 
 int
 main(int argc, char **argv)
 {
 	struct server s;
+	int check = 0, verbose = 0;
 
 	memset(&s, 0, sizeof(s));
 	defaults(&s.o);
 	log_init("pktmon-server", LOG_LVL_INFO);
-	parse_opts(argc, argv, &s.o);
-	log_set_level(s.o.verbose >= 2 ? LOG_LVL_DEBUG : LOG_LVL_INFO);
-	setup(&s);
+	parse_opts(argc, argv, &s.o, &check, &verbose);
+	log_set_level(verbose >= 1 ? LOG_LVL_DEBUG : LOG_LVL_INFO);
+	signal(SIGPIPE, SIG_IGN);
+	if (load_tls(&s.o, &s.tls) != 0)
+		exit(EXIT_SETUP);
+	if (check) {
+		printf("configuration OK\n");
+		return 0;
+	}
+	limits_from(&s.o, &s.lim);
+	setup_sockets(&s);
+	setup_loop(&s);
+	if (s.o.test_impairment)
+		log_warnx("TEST-ONLY impairment switch enabled (SIGUSR2); "
+		    "never use this on a real monitor");
+#ifdef HAVE_SYSTEMD
+	sd_notify(0, "READY=1");
+#endif
+	setup_privileges(&s);
 	while (!ev_stopped(s.ev))
 		if (ev_run_once(s.ev, -1) != 0)
 			fatal(1, "event loop");
@@ -299,6 +433,7 @@ main(int argc, char **argv)
 	refl_free(s.refl);
 	tls_ctx_free(s.tls);
 	ev_free(s.ev);
+	conf_free(server_keys, NKEYS, &s.o);
 	log_info("stopped");
 	return 0;
 }

@@ -50,6 +50,7 @@ enum ctl_errcode {
 	CTL_ERR_VERSION = 5,
 	CTL_ERR_SESSION = 6,	/* unknown probe session */
 	CTL_ERR_TIMEOUT = 7,
+	CTL_ERR_ACCESS = 8,	/* authenticated, but not allowed here */
 };
 
 enum ctl_renew_reason {

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <openssl/err.h>
@@ -90,6 +91,20 @@ tls_ctx_policy(SSL_CTX *ctx, enum tls_role role)
 }
 
 static int
+tls_ctx_crl(SSL_CTX *ctx, const char *crl, char *err, size_t errlen)
+{
+	X509_STORE *st = SSL_CTX_get_cert_store(ctx);
+	X509_LOOKUP *lu;
+
+	if ((lu = X509_STORE_add_lookup(st, X509_LOOKUP_file())) == NULL ||
+	    X509_load_crl_file(lu, crl, X509_FILETYPE_PEM) < 1)
+		return tls_fail("cannot use CRL file", crl, err, errlen);
+	/* Check the leaf only: the CA's own CRL covers the certificates it issued. */
+	X509_STORE_set_flags(st, X509_V_FLAG_CRL_CHECK);
+	return 0;
+}
+
+static int
 tls_ctx_load(SSL_CTX *ctx, enum tls_role role, const char *cert,
     const char *key, const char *ca, char *err, size_t errlen)
 {
@@ -113,15 +128,16 @@ tls_ctx_load(SSL_CTX *ctx, enum tls_role role, const char *cert,
 }
 
 int
-tls_ctx_new(enum tls_role role, const char *cert, const char *key,
-    const char *ca, struct tls_ctx **out, char *err, size_t errlen)
+tls_ctx_new(enum tls_role role, const struct tls_files *f, struct tls_ctx **out,
+    char *err, size_t errlen)
 {
 	struct tls_ctx *t;
 	int r;
 
-	if ((r = tls_file_check("certificate", cert, err, errlen)) != 0 ||
-	    (r = tls_file_check("key", key, err, errlen)) != 0 ||
-	    (r = tls_file_check("CA", ca, err, errlen)) != 0)
+	if ((r = tls_file_check("certificate", f->cert, err, errlen)) != 0 ||
+	    (r = tls_file_check("key", f->key, err, errlen)) != 0 ||
+	    (r = tls_file_check("CA", f->ca, err, errlen)) != 0 ||
+	    (f->crl && (r = tls_file_check("CRL", f->crl, err, errlen)) != 0))
 		return r;
 	if ((t = calloc(1, sizeof(*t))) == NULL)
 		return PM_E_NOMEM;
@@ -134,12 +150,25 @@ tls_ctx_new(enum tls_role role, const char *cert, const char *key,
 		tls_ctx_free(t);
 		return PM_E_TLS;
 	}
-	if ((r = tls_ctx_load(t->ctx, role, cert, key, ca, err, errlen)) != 0) {
+	if ((r = tls_ctx_load(t->ctx, role, f->cert, f->key, f->ca, err,
+	    errlen)) != 0 || (f->crl && (r = tls_ctx_crl(t->ctx, f->crl, err,
+	    errlen)) != 0)) {
 		tls_ctx_free(t);
 		return r;
 	}
 	*out = t;
 	return 0;
+}
+
+int64_t
+tls_ctx_cert_expiry(const struct tls_ctx *t)
+{
+	X509 *x = SSL_CTX_get0_certificate(t->ctx);
+	int days = 0, secs = 0;
+
+	if (x == NULL || !ASN1_TIME_diff(&days, &secs, NULL, X509_get0_notAfter(x)))
+		return 0;
+	return (int64_t)days * 86400 + secs;
 }
 
 void
@@ -332,6 +361,59 @@ const char *
 tls_conn_cipher(const struct tls_conn *c)
 {
 	return SSL_get_cipher_name(c->ssl);
+}
+
+/* "sha256:AB:cd..." -> 32 bytes; 0 on success. */
+static int
+tls_parse_fp(const char *s, uint8_t out[32])
+{
+	size_t n = 0;
+	unsigned v;
+
+	if (strncasecmp(s, "sha256:", 7) != 0)
+		return -1;
+	for (s += 7; *s != '\0' && n < 32; s += 2) {
+		if (*s == ':')
+			s++;
+		if (sscanf(s, "%2x", &v) != 1 || s[1] == '\0')
+			return -1;
+		out[n++] = (uint8_t)v;
+	}
+	return n == 32 && *s == '\0' ? 0 : -1;
+}
+
+static int
+tls_peer_has_name(X509 *x, const char *name)
+{
+	char cn[256];
+
+	if (X509_check_host(x, name, strlen(name), X509_CHECK_FLAG_NO_WILDCARDS,
+	    NULL) == 1)
+		return 1;
+	return X509_NAME_get_text_by_NID(X509_get_subject_name(x), NID_commonName,
+	    cn, sizeof(cn)) > 0 && strcmp(cn, name) == 0;
+}
+
+int
+tls_conn_peer_allowed(const struct tls_conn *c, char *const *allow, size_t n)
+{
+	X509 *x = SSL_get0_peer_certificate(c->ssl);
+	uint8_t md[32], want[32];
+	unsigned int mdlen = 0;
+	size_t i;
+
+	if (n == 0)
+		return 1;
+	if (x == NULL || !X509_digest(x, EVP_sha256(), md, &mdlen) || mdlen != 32)
+		return 0;
+	for (i = 0; i < n; i++) {
+		if (tls_parse_fp(allow[i], want) == 0) {
+			if (CRYPTO_memcmp(md, want, 32) == 0)
+				return 1;
+		} else if (tls_peer_has_name(x, allow[i]))
+			return 1;
+	}
+	return 0;
 }
 
 int

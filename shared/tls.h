@@ -16,12 +16,19 @@ enum tls_role { TLS_ROLE_SERVER, TLS_ROLE_CLIENT };
 struct tls_ctx;
 struct tls_conn;
 
+struct tls_files {
+	const char *cert, *key, *ca;
+	const char *crl;	/* optional: revoked peers are refused (alert 44) */
+};
+
 /*
- * Load certificate, key and CA. On failure returns PM_E_TLS or PM_E_SYS and
- * writes one line naming the file at fault into err.
+ * Load certificate, key, CA and optional CRL. On failure returns PM_E_TLS
+ * or PM_E_SYS and writes one line naming the file at fault into err.
  */
-int tls_ctx_new(enum tls_role role, const char *cert, const char *key,
-    const char *ca, struct tls_ctx **out, char *err, size_t errlen) PM_MUST_CHECK;
+int tls_ctx_new(enum tls_role role, const struct tls_files *f,
+    struct tls_ctx **out, char *err, size_t errlen) PM_MUST_CHECK;
+/* Seconds until our own certificate expires (negative: already expired). */
+int64_t tls_ctx_cert_expiry(const struct tls_ctx *ctx);
 void tls_ctx_free(struct tls_ctx *ctx);
 
 /*
@@ -52,6 +59,12 @@ const char *tls_conn_error(const struct tls_conn *c);
 /* The peer certificate's subject CN (or "?"). */
 const char *tls_conn_peer_name(const struct tls_conn *c);
 const char *tls_conn_cipher(const struct tls_conn *c);
+/*
+ * Is the peer on the allowlist? Entries are a certificate name (subject CN
+ * or a DNS SAN) or "sha256:" and the hex SHA-256 of the DER certificate
+ * (colons optional, any case). An empty list allows every peer.
+ */
+int tls_conn_peer_allowed(const struct tls_conn *c, char *const *allow, size_t n);
 
 /*
  * The per-session STAMP key: TLS exporter (RFC 8446 §7.5) with the label

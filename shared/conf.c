@@ -1,0 +1,191 @@
+/*
+ * conf: settings tables over inih.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <ini.h>
+
+#include "conf.h"
+#include "parse.h"
+
+const struct conf_key *
+conf_find(const struct conf_key *keys, size_t n, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(keys[i].name, name) == 0)
+			return &keys[i];
+	return NULL;
+}
+
+static int
+conf_flag(const char *v, int *out)
+{
+	static const char *const yes[] = { "yes", "true", "on", "1" };
+	static const char *const no[] = { "no", "false", "off", "0" };
+	size_t i;
+
+	for (i = 0; i < 4; i++) {
+		if (strcmp(v, yes[i]) == 0)
+			return *out = 1, 0;
+		if (strcmp(v, no[i]) == 0)
+			return *out = 0, 0;
+	}
+	return PM_E_FORMAT;
+}
+
+static int
+conf_list_add(struct conf_list *l, const char *v)
+{
+	char **nv = realloc(l->v, (l->n + 1) * sizeof(*nv));
+
+	if (nv == NULL)
+		return PM_E_NOMEM;
+	l->v = nv;
+	if ((l->v[l->n] = strdup(v)) == NULL)
+		return PM_E_NOMEM;
+	l->n++;
+	return 0;
+}
+
+static int
+conf_apply(const struct conf_key *k, void *dst, const char *v)
+{
+	char *at = (char *)dst + k->offset;
+	uint64_t d;
+	char *s;
+
+	switch (k->type) {
+	case CONF_STR:
+		if ((s = strdup(v)) == NULL)
+			return PM_E_NOMEM;
+		free(*(char **)at);
+		*(char **)at = s;
+		return 0;
+	case CONF_LIST:
+		return conf_list_add((struct conf_list *)at, v);
+	case CONF_U32:
+		return parse_u32(v, (uint32_t)k->lo, (uint32_t)k->hi, (uint32_t *)at);
+	case CONF_DURATION:
+		if (parse_duration_ns(v, k->lo, k->hi, &d) != 0)
+			return PM_E_RANGE;
+		*(int64_t *)at = (int64_t)d;
+		return 0;
+	case CONF_FLAG:
+		return conf_flag(v, (int *)at);
+	}
+	return PM_E_FORMAT;
+}
+
+static const char *
+conf_expect(const struct conf_key *k, char *buf, size_t len)
+{
+	switch (k->type) {
+	case CONF_STR:
+	case CONF_LIST:
+		return "a string";
+	case CONF_U32:
+		snprintf(buf, len, "a whole number from %llu to %llu",
+		    (unsigned long long)k->lo, (unsigned long long)k->hi);
+		return buf;
+	case CONF_DURATION:
+		return "a duration such as 250ms, 10s, 5m";
+	case CONF_FLAG:
+		return "yes or no";
+	}
+	return "?";
+}
+
+int
+conf_set(const struct conf_key *keys, size_t n, void *dst, const char *name,
+    const char *value, char *err, size_t errlen)
+{
+	const struct conf_key *k = conf_find(keys, n, name);
+	char buf[96];
+	int r;
+
+	if (k == NULL) {
+		snprintf(err, errlen, "unknown setting '%s'", name);
+		return PM_E_NOTFOUND;
+	}
+	if ((r = conf_apply(k, dst, value)) != 0)
+		snprintf(err, errlen, "invalid value '%s' for %s (want %s)", value,
+		    name, conf_expect(k, buf, sizeof(buf)));
+	return r;
+}
+
+struct conf_ctx {
+	const struct conf_key *keys;
+	size_t n;
+	void *dst;
+	char err[256];
+};
+
+static int
+conf_ini_handler(void *user, const char *section, const char *name,
+    const char *value)
+{
+	struct conf_ctx *cx = user;
+
+	(void)section;
+	return conf_set(cx->keys, cx->n, cx->dst, name, value, cx->err,
+	    sizeof(cx->err)) == 0;
+}
+
+int
+conf_load(const char *path, const struct conf_key *keys, size_t n, void *dst,
+    char *err, size_t errlen)
+{
+	struct conf_ctx cx = { keys, n, dst, "" };
+	int line = ini_parse(path, conf_ini_handler, &cx);
+
+	if (line == 0)
+		return 0;
+	if (line == -1)
+		snprintf(err, errlen, "cannot read config file %s", path);
+	else if (line == -2)
+		snprintf(err, errlen, "config file %s: out of memory", path);
+	else
+		snprintf(err, errlen, "config file %s line %d: %s", path, line,
+		    cx.err[0] ? cx.err : "syntax error");
+	return PM_E_FORMAT;
+}
+
+void
+conf_free(const struct conf_key *keys, size_t n, void *dst)
+{
+	struct conf_list *l;
+	size_t i, j;
+	char *at;
+
+	for (i = 0; i < n; i++) {
+		at = (char *)dst + keys[i].offset;
+		if (keys[i].type == CONF_STR) {
+			free(*(char **)at);
+			*(char **)at = NULL;
+		} else if (keys[i].type == CONF_LIST) {
+			l = (struct conf_list *)at;
+			for (j = 0; j < l->n; j++)
+				free(l->v[j]);
+			free(l->v);
+			l->v = NULL;
+			l->n = 0;
+		}
+	}
+}
+
+void
+conf_usage(const struct conf_key *keys, size_t n, void *fp)
+{
+	char left[64];
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		snprintf(left, sizeof(left), "--%s%s%s", keys[i].name,
+		    keys[i].arg ? " " : "", keys[i].arg ? keys[i].arg : "");
+		fprintf(fp, "  %-28s %s\n", left, keys[i].help);
+	}
+}

@@ -1,0 +1,49 @@
+/*
+ * conf: one table of settings per program drives both the INI file
+ * (read by inih) and the long command-line options, so every option has a
+ * config key of the same name and both are checked by the same code.
+ */
+#ifndef PM_CONF_H
+#define PM_CONF_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "err.h"
+
+enum conf_type {
+	CONF_STR,	/* char *, strdup'ed */
+	CONF_LIST,	/* struct conf_list: repeatable key or option */
+	CONF_U32,	/* uint32_t within lo..hi */
+	CONF_DURATION,	/* int64_t ns within lo..hi ns ("10s", "250ms", "0.5") */
+	CONF_FLAG,	/* int; option takes no argument; file value yes/no/true/false/1/0 */
+};
+
+struct conf_list {
+	char **v;
+	size_t n;
+};
+
+struct conf_key {
+	const char *name;	/* key in the file and --name on the command line */
+	enum conf_type type;
+	size_t offset;		/* into the program's settings struct */
+	uint64_t lo, hi;
+	const char *arg;	/* argument name for --help, NULL for flags */
+	const char *help;
+};
+
+/* Set one key from text; err names the key and says what was wrong. */
+int conf_set(const struct conf_key *keys, size_t n, void *dst, const char *name,
+    const char *value, char *err, size_t errlen) PM_MUST_CHECK;
+/* Read an INI file (keys at top level or in any section); err names file:line. */
+int conf_load(const char *path, const struct conf_key *keys, size_t n, void *dst,
+    char *err, size_t errlen) PM_MUST_CHECK;
+/* Free the strings and lists the table owns in dst. */
+void conf_free(const struct conf_key *keys, size_t n, void *dst);
+/* Print "  --name ARG   help" lines for --help. */
+void conf_usage(const struct conf_key *keys, size_t n, void *fp);
+/* The key called name, or NULL. */
+const struct conf_key *conf_find(const struct conf_key *keys, size_t n,
+    const char *name);
+
+#endif
