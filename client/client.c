@@ -14,6 +14,7 @@
 #include "control.h"
 #include "ev.h"
 #include "history.h"
+#include "hooks.h"
 #include "log.h"
 #include "probe.h"
 #include "rttstats.h"
@@ -46,6 +47,12 @@ struct client {
 	struct fate_counts done;
 	uint64_t renewals, sessions, host_drops, send_errors;
 	int64_t episode_first_loss;	/* wall ns of the first loss not yet acted on */
+	int in_episode;			/* a loss episode is under way */
+	int64_t episode_start;		/* its first lost probe (wall ns) */
+	uint64_t episode_lost;
+	int status_tfd;
+	struct rttstats period_rtt;	/* since the last status line */
+	struct fate_counts period_base;	/* totals at the last status line */
 	int64_t reconnect_at, backoff;
 	int storage_failed;
 };
@@ -53,6 +60,7 @@ struct client {
 static void on_ctl(struct ev *ev, int fd, uint32_t events, void *arg);
 static void renewal_after(struct client *c, struct probe *p,
     const struct fate_row *row);
+static void episode_event(struct client *c, const char *event);
 static void session_retire(struct client *c);
 static void on_probe_fd(struct ev *ev, int fd, uint32_t events, void *arg);
 
@@ -80,6 +88,13 @@ fate_lost_cb(void *arg, const struct fate_row *row)
 	policy_observe(c->pol, 1);
 	if (c->episode_first_loss < 0)
 		c->episode_first_loss = row->sent_wall_ns;
+	if (!c->in_episode) {
+		c->in_episode = 1;
+		c->episode_start = row->sent_wall_ns;
+		c->episode_lost = 0;
+		episode_event(c, "loss-start");
+	}
+	c->episode_lost++;
 }
 
 static void
@@ -409,9 +424,78 @@ on_reply(void *arg, struct probe *p, uint64_t seq, int64_t rtt_ns, int ttl,
 	if (p != c->cur || kind == FATE_RX_LATE)
 		return;
 	policy_observe(c->pol, 0);
+	rtt_add(&c->period_rtt, rtt_ns);
+	/* A full window without loss ends the episode. */
 	if (policy_window_fill(c->pol) >= c->o->policy.window &&
-	    policy_window_loss(c->pol) == 0.0)
+	    policy_window_loss(c->pol) == 0.0) {
 		c->episode_first_loss = -1;
+		if (c->in_episode) {
+			episode_event(c, "loss-end");
+			c->in_episode = 0;
+		}
+	}
+}
+
+/* A loss episode started or ended: say so, and run --on-loss if set. */
+static void
+episode_event(struct client *c, const char *event)
+{
+	char ssid[16], sid[24], lost[24], pct[16], start[24], dur[24], ren[24];
+	int64_t now = wall_ns();
+	struct hook_var v[] = {
+		{ "PKTMON_EVENT", event }, { "PKTMON_SERVER", c->o->server },
+		{ "PKTMON_SSID", ssid }, { "PKTMON_SESSION_ID", sid },
+		{ "PKTMON_LOST", lost }, { "PKTMON_LOSS_PCT", pct },
+		{ "PKTMON_START", start }, { "PKTMON_DURATION", dur },
+		{ "PKTMON_RENEWALS", ren }, { "PKTMON_DB", c->o->db },
+	};
+
+	snprintf(ssid, sizeof(ssid), "%u", c->cur ? c->cur->ssid : 0);
+	snprintf(sid, sizeof(sid), "%lld", (long long)(c->cur ? c->cur->hist_id : 0));
+	snprintf(lost, sizeof(lost), "%llu", (unsigned long long)c->episode_lost);
+	snprintf(pct, sizeof(pct), "%.1f", policy_window_loss(c->pol));
+	snprintf(start, sizeof(start), "%lld", (long long)(c->episode_start / NS_PER_SEC));
+	snprintf(dur, sizeof(dur), "%.1f", (now - c->episode_start) / 1e9);
+	snprintf(ren, sizeof(ren), "%llu", (unsigned long long)c->renewals);
+	if (strcmp(event, "loss-start") == 0)
+		out_note("loss episode started (%s)", c->o->server);
+	else
+		out_note("loss episode ended after %.1f s, %llu probes lost",
+		    (now - c->episode_start) / 1e9, (unsigned long long)c->episode_lost);
+	if (c->o->on_loss != NULL)
+		(void)hooks_run(c->o->on_loss, v, sizeof(v) / sizeof(v[0]));
+}
+
+static void
+totals_now(const struct client *c, struct fate_counts *t)
+{
+	unsigned i;
+
+	*t = c->done;
+	if (c->cur != NULL && c->cur->fate != NULL)
+		add_counts(t, fate_counts(c->cur->fate));
+	for (i = 0; i < c->nold; i++)
+		add_counts(t, fate_counts(c->old[i]->fate));
+}
+
+static void
+on_status(struct ev *ev, int fd, uint32_t events, void *arg)
+{
+	struct client *c = arg;
+	struct fate_counts now, d;
+
+	(void)ev;
+	(void)events;
+	(void)ev_timer_read(fd);
+	totals_now(c, &now);
+	d.sent = now.sent - c->period_base.sent;
+	d.lost_fwd = now.lost_fwd - c->period_base.lost_fwd;
+	d.lost_bwd = now.lost_bwd - c->period_base.lost_bwd;
+	d.lost_unknown = now.lost_unknown - c->period_base.lost_unknown;
+	d.lost_pending = now.lost_pending - c->period_base.lost_pending;
+	out_status(&d, &c->period_rtt, c->renewals, c->cur ? c->cur->num : 0);
+	c->period_base = now;
+	rtt_init(&c->period_rtt);
 }
 
 static void
@@ -671,6 +755,7 @@ on_tick(struct ev *ev, int fd, uint32_t events, void *arg)
 		fate_tick(c->old[i]->fate, now);
 	renew_check(c);
 	drain_check(c, now);
+	hooks_reap();
 	if (now - c->last_flush >= FLUSH_NS) {
 		storage_check(c, history_flush(c->hist));
 		c->last_flush = now;
@@ -738,6 +823,10 @@ client_setup(struct client *c)
 	    ev_add(c->ev, c->tick_tfd, EPOLLIN, on_tick, c) != 0 ||
 	    ev_add(c->ev, c->sig_fd, EPOLLIN, on_signal, c) != 0)
 		fatal(EXIT_USAGE, "event loop set-up");
+	if (c->o->status_ns > 0 && ((c->status_tfd = ev_timer_new()) < 0 ||
+	    ev_timer_every(c->status_tfd, c->o->status_ns) != 0 ||
+	    ev_add(c->ev, c->status_tfd, EPOLLIN, on_status, c) != 0))
+		fatal(EXIT_USAGE, "status timer set-up");
 	if (c->o->icmp)
 		r = icmp_start(c, err, sizeof(err));
 	else
@@ -790,9 +879,10 @@ client_run(const struct client_opts *o)
 
 	memset(&c, 0, sizeof(c));
 	c.o = o;
-	c.send_tfd = c.tick_tfd = c.sig_fd = -1;
+	c.send_tfd = c.tick_tfd = c.sig_fd = c.status_tfd = -1;
 	c.episode_first_loss = -1;
 	rtt_init(&c.rtt);
+	rtt_init(&c.period_rtt);
 	out_init(o->out);
 	if ((r = client_setup(&c)) != 0)
 		goto out;

@@ -1,51 +1,61 @@
 /*
- * pktmon-client: command line to struct client_opts, then the engine.
+ * pktmon-client: settings (INI file and options, one table) to struct
+ * client_opts, then the engine.
  */
-#include <getopt.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "client.h"
+#include "conf.h"
 #include "log.h"
 #include "parse.h"
 #include "timeutil.h"
 
-static const char usage_text[] =
-"usage: pktmon-client --cert FILE --key FILE --ca FILE --server HOST:PORT --db FILE\n"
-"                     [-i SECONDS] [-c COUNT] [-w SECONDS] [-W SECONDS] [-q] [--json]\n"
-"       pktmon-client --icmp HOST --db FILE [options]\n"
-"\n"
-"  --cert FILE        client certificate (PEM)\n"
-"  --key FILE         its private key\n"
-"  --ca FILE          CA the server certificate must chain to (only trust anchor)\n"
-"  --server HOST:PORT control address of pktmon-server; [v6]:port for IPv6;\n"
-"                     HOST must match a name or IP in the server certificate\n"
-"  --icmp HOST        watch any host with ICMP echo, as ping does (no server;\n"
-"                     loss direction and renewal are then not available)\n"
-"  --db FILE          SQLite history (created if missing)\n"
-"  -i SECONDS         probe interval (default 1; fractions and units: 0.01, 10ms)\n"
-"  -c COUNT           stop after COUNT probes\n"
-"  -w SECONDS         stop after this long\n"
-"  -W SECONDS         loss timeout: a probe without reply after this is lost (default 1)\n"
-"  -s SIZE            probe size in octets: STAMP 112..1472 (default 112),\n"
-"                     ICMP 16..1472 (default 64)\n"
-"  -q                 print only the summary\n"
-"  --json             print one JSON object at exit instead of lines\n"
-"  --renew-after N    renew after N consecutive losses (default 3, 0 = off)\n"
-"  --renew-window N   sliding window of N probes for the loss rate (default 20)\n"
-"  --renew-loss PCT   renew when loss in the window reaches PCT %% (default 10)\n"
-"  --renew-gap DUR    minimum time between renewals; doubles while loss goes on (default 10s)\n"
-"  --no-renew         never renew sessions\n"
-"  --durability MODE  normal (survives a crash) or full (also power loss)\n"
-"  --keylog FILE      append each session's STAMP key (debugging, like SSLKEYLOGFILE)\n"
-"  -v                 more logging\n"
-"  -h, --help         this text\n"
-"\n"
-"Exit codes: 0 every probe answered, 1 loss seen, 2 usage or configuration error,\n"
-"3 could not connect or authenticate, 4 history could not be opened or written.\n"
-"SIGINT/SIGTERM stop cleanly (a second one stops at once).\n";
+struct client_conf {
+	char *cert, *key, *ca, *server, *icmp, *db, *keylog, *durability;
+	char *on_loss, *metrics;
+	int64_t interval, deadline, timeout, renew_gap, status;
+	uint32_t count, size, renew_after, renew_window, renew_loss;
+	int json, renew, quiet, verbose;
+};
+
+#define S 1000000000ULL
+#define K(n, t, f, lo, hi, a, h) { n, t, offsetof(struct client_conf, f), lo, hi, a, h }
+static const struct conf_key client_keys[] = {
+	K("cert", CONF_STR, cert, 0, 0, "FILE", "client certificate (PEM)"),
+	K("key", CONF_STR, key, 0, 0, "FILE", "its private key"),
+	K("ca", CONF_STR, ca, 0, 0, "FILE", "CA the server certificate must chain to (the only trust anchor)"),
+	K("server", CONF_STR, server, 0, 0, "HOST:PORT", "pktmon-server control address; HOST must be in its certificate"),
+	K("icmp", CONF_STR, icmp, 0, 0, "HOST", "watch any host with ICMP echo, as ping does (no server; no\n"
+	    "                               loss direction, no renewal)"),
+	K("db", CONF_STR, db, 0, 0, "FILE", "SQLite history (created if missing)"),
+	K("interval", CONF_DURATION, interval, 10000, 3600 * S, "DUR", "-i: probe interval (default 1s; 0.01, 10ms ...)"),
+	K("count", CONF_U32, count, 1, UINT32_MAX, "N", "-c: stop after N probes"),
+	K("deadline", CONF_DURATION, deadline, 1000000, 366 * 86400 * S, "DUR", "-w: stop after this long"),
+	K("timeout", CONF_DURATION, timeout, 1000000, 60 * S, "DUR", "-W: loss timeout (default 1s)"),
+	K("size", CONF_U32, size, 16, 1472, "N", "-s: probe size, octets (STAMP 112.., default 112; ICMP 16.., default 64)"),
+	K("json", CONF_FLAG, json, 0, 0, NULL, "print one JSON object at exit instead of lines"),
+	K("status", CONF_DURATION, status, 100000000ULL, 86400 * S, "DUR", "print a one-line status this often (on stderr)"),
+	K("renew", CONF_FLAG, renew, 0, 0, NULL, "renew sessions on loss (default; --renew=no disables)"),
+	K("renew-after", CONF_U32, renew_after, 0, 1000000, "N", "renew after N consecutive losses (default 3; 0 off)"),
+	K("renew-window", CONF_U32, renew_window, 0, 1024, "N", "window of N probes for the loss rate (default 20)"),
+	K("renew-loss", CONF_U32, renew_loss, 1, 100, "PCT", "renew when loss in the window reaches PCT % (default 10)"),
+	K("renew-gap", CONF_DURATION, renew_gap, 0, 86400 * S, "DUR", "least time between renewals; doubles while loss lasts (default 10s)"),
+	K("on-loss", CONF_STR, on_loss, 0, 0, "CMD", "run CMD (sh -c) when a loss episode starts and ends"),
+	K("durability", CONF_STR, durability, 0, 0, "MODE", "normal (survives a crash, default) or full (also power loss)"),
+	K("keylog", CONF_STR, keylog, 0, 0, "FILE", "append each session's STAMP key (debugging, like SSLKEYLOGFILE)"),
+};
+#undef K
+#define NKEYS (sizeof(client_keys) / sizeof(client_keys[0]))
+
+static const struct conf_alias aliases[] = {
+	{ 'i', "interval" }, { 'c', "count" }, { 'w', "deadline" },
+	{ 'W', "timeout" }, { 's', "size" },
+};
 
 static void usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2), __noreturn__));
 
@@ -62,141 +72,133 @@ usage_error(const char *fmt, ...)
 	exit(EXIT_USAGE);
 }
 
-static int64_t
-opt_duration(const char *name, const char *arg, uint64_t lo, uint64_t hi)
+static void
+usage(void)
 {
-	uint64_t v;
-
-	if (parse_duration_ns(arg, lo, hi, &v) != 0)
-		usage_error("invalid %s '%s' (a duration such as 0.5, 10ms, 2s)", name, arg);
-	return (int64_t)v;
-}
-
-static uint32_t
-opt_u32(const char *name, const char *arg, uint32_t lo, uint32_t hi)
-{
-	uint32_t v;
-
-	if (parse_u32(arg, lo, hi, &v) != 0)
-		usage_error("invalid %s '%s' (a number from %u to %u)", name, arg, lo, hi);
-	return v;
+	printf("usage: pktmon-client --cert FILE --key FILE --ca FILE --server HOST:PORT --db FILE\n"
+	    "                     [-i DUR] [-c COUNT] [-w DUR] [-W DUR] [-q] [--json]\n"
+	    "       pktmon-client --icmp HOST --db FILE [options]\n"
+	    "       pktmon-client --config FILE [options]\n\n");
+	conf_usage(client_keys, NKEYS, stdout);
+	printf("  %-28s %s\n  %-28s %s\n  %-28s %s\n  %-28s %s\n",
+	    "--config FILE", "read settings from an INI file (same names as the options)",
+	    "-q, --quiet", "print only the summary", "-v, --verbose", "more logging",
+	    "-h, --help", "this text");
+	printf("\nDurations take units: 250ms, 10s, 5m, 1h; a bare number is seconds.\n"
+	    "Exit codes: 0 every probe answered, 1 loss seen, 2 usage or configuration\n"
+	    "error, 3 could not connect or authenticate, 4 history could not be opened\n"
+	    "or written. SIGINT/SIGTERM stop cleanly (a second one stops at once).\n");
 }
 
 static void
-defaults(struct client_opts *o)
+extra_opt(int letter, void *arg)
 {
-	memset(o, 0, sizeof(*o));
-	o->interval_ns = NS_PER_SEC;
-	o->timeout_ns = NS_PER_SEC;
-	o->size = 112;
-	o->out = OUT_LINES;
-	o->renew = 1;
-	policy_defaults(&o->policy);
+	struct client_conf *c = arg;
+
+	if (letter == 'q')
+		c->quiet = 1;
+	else if (letter == 'v')
+		c->verbose++;
+	else if (letter == 'h') {
+		usage();
+		exit(0);
+	}
 }
 
 static void
-check_required(struct client_opts *o)
+defaults(struct client_conf *c)
 {
+	struct policy_cfg p;
+
+	memset(c, 0, sizeof(*c));
+	policy_defaults(&p);
+	c->interval = NS_PER_SEC;
+	c->timeout = NS_PER_SEC;
+	c->renew = 1;
+	c->renew_after = p.consecutive;
+	c->renew_window = p.window;
+	c->renew_loss = p.window_pct;
+	c->renew_gap = p.min_gap_ns;
+}
+
+static void
+to_opts_target(const struct client_conf *c, struct client_opts *o)
+{
+	const char *target = c->icmp ? c->icmp : c->server;
+
+	if (c->icmp && c->server)
+		usage_error("--icmp and --server exclude each other");
+	if (target == NULL)
+		usage_error("--server HOST:PORT (or --icmp HOST) is required");
+	if (c->db == NULL)
+		usage_error("--db FILE is required");
+	o->server = target;
+	o->icmp = c->icmp != NULL;
 	if (o->icmp) {
-		if (o->server != NULL)
-			usage_error("--icmp and --server exclude each other");
-		if (o->db == NULL)
-			usage_error("--db FILE is required");
-		o->server = o->host;
+		if (snprintf(o->host, sizeof(o->host), "%s", c->icmp) >= (int)sizeof(o->host))
+			usage_error("--icmp host name too long");
+		o->size = (uint16_t)(c->size ? c->size : 64);	/* as ping: 56 data */
 		return;
 	}
-	if (o->cert == NULL || o->key == NULL || o->ca == NULL)
-		usage_error("--cert, --key and --ca are required");
-	if (o->server == NULL)
-		usage_error("--server HOST:PORT is required");
-	if (o->db == NULL)
-		usage_error("--db FILE is required");
-	if (parse_hostport(o->server, o->host, sizeof(o->host), 0, &o->port) != 0)
-		usage_error("invalid --server '%s' (want HOST:PORT)", o->server);
+	if (!c->cert || !c->key || !c->ca)
+		usage_error("--cert, --key and --ca are required with --server");
+	if (parse_hostport(c->server, o->host, sizeof(o->host), 0, &o->port) != 0)
+		usage_error("invalid --server '%s' (want HOST:PORT)", c->server);
+	o->size = (uint16_t)(c->size ? c->size : 112);
+	if (o->size < 112)
+		usage_error("--size %u is below the 112 octets of an authenticated "
+		    "STAMP probe", o->size);
 }
 
 static void
-parse_opts(int argc, char **argv, struct client_opts *o)
+to_opts(const struct client_conf *c, struct client_opts *o)
 {
-	enum { O_CERT = 256, O_KEY, O_CA, O_SERVER, O_DB, O_JSON, O_KEYLOG,
-	    O_RAFTER, O_RWIN, O_RLOSS, O_RGAP, O_NORENEW, O_DUR, O_ICMP };
-	static const struct option longopts[] = {
-		{ "cert", required_argument, NULL, O_CERT },
-		{ "key", required_argument, NULL, O_KEY },
-		{ "ca", required_argument, NULL, O_CA },
-		{ "server", required_argument, NULL, O_SERVER },
-		{ "db", required_argument, NULL, O_DB },
-		{ "json", no_argument, NULL, O_JSON },
-		{ "keylog", required_argument, NULL, O_KEYLOG },
-		{ "renew-after", required_argument, NULL, O_RAFTER },
-		{ "renew-window", required_argument, NULL, O_RWIN },
-		{ "renew-loss", required_argument, NULL, O_RLOSS },
-		{ "renew-gap", required_argument, NULL, O_RGAP },
-		{ "no-renew", no_argument, NULL, O_NORENEW },
-		{ "durability", required_argument, NULL, O_DUR },
-		{ "icmp", required_argument, NULL, O_ICMP },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int ch, verbose = 0, size_set = 0;
-
-	while ((ch = getopt_long(argc, argv, "i:c:w:W:s:qvh", longopts, NULL)) != -1) {
-		switch (ch) {
-		case O_CERT: o->cert = optarg; break;
-		case O_KEY: o->key = optarg; break;
-		case O_CA: o->ca = optarg; break;
-		case O_SERVER: o->server = optarg; break;
-		case O_DB: o->db = optarg; break;
-		case O_JSON: o->out = OUT_JSON; break;
-		case O_KEYLOG: o->keylog = optarg; break;
-		case O_RAFTER: o->policy.consecutive = opt_u32("--renew-after", optarg, 0, 1000000); break;
-		case O_RWIN: o->policy.window = opt_u32("--renew-window", optarg, 0, 1024); break;
-		case O_RLOSS: o->policy.window_pct = opt_u32("--renew-loss", optarg, 1, 100); break;
-		case O_RGAP:
-			o->policy.min_gap_ns = opt_duration("--renew-gap", optarg, 0, 86400ULL * NS_PER_SEC);
-			if (o->policy.max_gap_ns < o->policy.min_gap_ns)
-				o->policy.max_gap_ns = o->policy.min_gap_ns;
-			break;
-		case O_NORENEW: o->renew = 0; break;
-		case O_ICMP:
-			if (snprintf(o->host, sizeof(o->host), "%s", optarg) >= (int)sizeof(o->host))
-				usage_error("--icmp host name too long");
-			o->icmp = 1;
-			break;
-		case O_DUR:
-			if (strcmp(optarg, "normal") != 0 && strcmp(optarg, "full") != 0)
-				usage_error("invalid --durability '%s' (normal or full)", optarg);
-			o->durability_full = strcmp(optarg, "full") == 0;
-			break;
-		case 'i': o->interval_ns = opt_duration("-i interval", optarg, 10000, 3600ULL * NS_PER_SEC); break;
-		case 'c': o->count = opt_u32("-c count", optarg, 1, UINT32_MAX); break;
-		case 'w': o->deadline_ns = opt_duration("-w deadline", optarg, NS_PER_MS, 366ULL * 86400 * NS_PER_SEC); break;
-		case 'W': o->timeout_ns = opt_duration("-W timeout", optarg, NS_PER_MS, 60ULL * NS_PER_SEC); break;
-		case 's': o->size = (uint16_t)opt_u32("-s size", optarg, 16, 1472); size_set = 1; break;
-		case 'q': if (o->out == OUT_LINES) o->out = OUT_QUIET; break;
-		case 'v': verbose++; break;
-		case 'h': fputs(usage_text, stdout); exit(0);
-		default: fprintf(stderr, "Try 'pktmon-client --help'.\n"); exit(EXIT_USAGE);
-		}
-	}
-	if (optind < argc)
-		usage_error("unexpected argument '%s'", argv[optind]);
-	log_set_level(verbose ? LOG_LVL_DEBUG : LOG_LVL_INFO);
-	if (!o->icmp && o->size < 112)
-		usage_error("-s size must be at least 112 for STAMP probes");
-	if (o->icmp && !size_set)
-		o->size = 64;	/* as ping: 56 octets of data */
-	check_required(o);
+	memset(o, 0, sizeof(*o));
+	to_opts_target(c, o);
+	o->cert = c->cert;
+	o->key = c->key;
+	o->ca = c->ca;
+	o->db = c->db;
+	o->keylog = c->keylog;
+	o->on_loss = c->on_loss;
+	o->interval_ns = c->interval;
+	o->timeout_ns = c->timeout;
+	o->deadline_ns = c->deadline;
+	o->status_ns = c->status;
+	o->count = c->count;
+	o->out = c->json ? OUT_JSON : c->quiet ? OUT_QUIET : OUT_LINES;
+	o->renew = c->renew;
+	policy_defaults(&o->policy);
+	o->policy.consecutive = c->renew_after;
+	o->policy.window = c->renew_window;
+	o->policy.window_pct = c->renew_loss;
+	o->policy.min_gap_ns = c->renew_gap;
+	if (o->policy.max_gap_ns < c->renew_gap)
+		o->policy.max_gap_ns = c->renew_gap;
+	if (c->durability && strcmp(c->durability, "normal") != 0 &&
+	    strcmp(c->durability, "full") != 0)
+		usage_error("invalid --durability '%s' (normal or full)", c->durability);
+	o->durability_full = c->durability && strcmp(c->durability, "full") == 0;
 }
 
 int
 main(int argc, char **argv)
 {
+	struct client_conf c;
 	struct client_opts o;
+	const char *config = NULL;
+	char err[512];
+	int r;
 
 	log_init("pktmon-client", LOG_LVL_INFO);
-	defaults(&o);
-	parse_opts(argc, argv, &o);
-	return client_run(&o);
+	defaults(&c);
+	if (conf_args(client_keys, NKEYS, &c, argc, argv, aliases,
+	    sizeof(aliases) / sizeof(aliases[0]), "qvh", extra_opt, &c, &config,
+	    err, sizeof(err)) != 0)
+		usage_error("%s", err);
+	log_set_level(c.verbose ? LOG_LVL_DEBUG : LOG_LVL_INFO);
+	to_opts(&c, &o);
+	r = client_run(&o);
+	conf_free(client_keys, NKEYS, &c);
+	return r;
 }

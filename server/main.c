@@ -1,7 +1,6 @@
 /*
  * pktmon-server: settings, set-up, privilege drop, and the event loop.
  */
-#include <getopt.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -120,69 +119,36 @@ defaults(struct server_conf *o)
 	o->sandbox = 1;
 }
 
-static struct option *
-build_longopts(void)
-{
-	static const struct option extra[] = {
-		{ "config", required_argument, NULL, 'C' },
-		{ "check", no_argument, NULL, 'n' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct option *lo = calloc(NKEYS + 5, sizeof(*lo));
-	size_t i;
+struct cli_flags {
+	int check, verbose;
+};
 
-	if (lo == NULL)
-		fatalx(EXIT_SETUP, "out of memory");
-	for (i = 0; i < NKEYS; i++) {
-		lo[i].name = server_keys[i].name;
-		/* Flags take an optional value: --sandbox=no. */
-		lo[i].has_arg = server_keys[i].type == CONF_FLAG ? optional_argument :
-		    required_argument;
-		lo[i].val = 1000 + (int)i;
+static void
+extra_opt(int letter, void *arg)
+{
+	struct cli_flags *f = arg;
+
+	if (letter == 'n')
+		f->check = 1;
+	else if (letter == 'v')
+		f->verbose++;
+	else if (letter == 'h') {
+		usage();
+		exit(0);
 	}
-	memcpy(lo + NKEYS, extra, sizeof(extra));
-	return lo;
 }
 
 /* Config file first, then the command line over it. */
 static void
-parse_opts(int argc, char **argv, struct server_conf *o, int *check, int *verbose)
+parse_opts(int argc, char **argv, struct server_conf *o, struct cli_flags *f)
 {
-	struct option *lo = build_longopts();
+	const char *config = NULL;
 	char err[512];
-	int ch, pass;
 
-	for (pass = 0; pass < 2; pass++) {
-		optind = 1;
-		while ((ch = getopt_long(argc, argv, "nvh", lo, NULL)) != -1) {
-			if (ch == '?')
-				usage_error("invalid option");
-			if (pass == 0) {
-				if (ch == 'C')
-					o->config = optarg;
-				continue;
-			}
-			if (ch == 'n')
-				*check = 1;
-			else if (ch == 'v')
-				(*verbose)++;
-			else if (ch == 'h') {
-				usage();
-				exit(0);
-			} else if (ch >= 1000 && conf_set(server_keys, NKEYS, o,
-			    server_keys[ch - 1000].name, optarg ? optarg : "yes",
-			    err, sizeof(err)) != 0)
-				usage_error("--%s", err);
-		}
-		if (pass == 0 && o->config != NULL &&
-		    conf_load(o->config, server_keys, NKEYS, o, err, sizeof(err)) != 0)
-			usage_error("%s", err);
-	}
-	free(lo);
-	if (optind < argc)
-		usage_error("unexpected argument '%s'", argv[optind]);
+	if (conf_args(server_keys, NKEYS, o, argc, argv, NULL, 0, "nvh",
+	    extra_opt, f, &config, err, sizeof(err)) != 0)
+		usage_error("%s", err);
+	o->config = (char *)config;
 	if (!o->cert || !o->key || !o->ca || !o->listen)
 		usage_error("cert, key, ca and listen must be set");
 }
@@ -401,17 +367,17 @@ int
 main(int argc, char **argv)
 {
 	struct server s;
-	int check = 0, verbose = 0;
+	struct cli_flags f = { 0, 0 };
 
 	memset(&s, 0, sizeof(s));
 	defaults(&s.o);
 	log_init("pktmon-server", LOG_LVL_INFO);
-	parse_opts(argc, argv, &s.o, &check, &verbose);
-	log_set_level(verbose >= 1 ? LOG_LVL_DEBUG : LOG_LVL_INFO);
+	parse_opts(argc, argv, &s.o, &f);
+	log_set_level(f.verbose >= 1 ? LOG_LVL_DEBUG : LOG_LVL_INFO);
 	signal(SIGPIPE, SIG_IGN);
 	if (load_tls(&s.o, &s.tls) != 0)
 		exit(EXIT_SETUP);
-	if (check) {
+	if (f.check) {
 		printf("configuration OK\n");
 		return 0;
 	}

@@ -1,6 +1,7 @@
 /*
  * conf: settings tables over inih.
  */
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -188,4 +189,131 @@ conf_usage(const struct conf_key *keys, size_t n, void *fp)
 		    keys[i].arg ? " " : "", keys[i].arg ? keys[i].arg : "");
 		fprintf(fp, "  %-28s %s\n", left, keys[i].help);
 	}
+}
+
+#define CONF_OPT_BASE 1000
+#define CONF_OPT_CONFIG 999
+
+/* Long spellings of the usual extra letters. */
+static const struct option extra_long[] = {
+	{ "help", no_argument, NULL, 'h' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "check", no_argument, NULL, 'n' },
+	{ "quiet", no_argument, NULL, 'q' },
+};
+
+static struct option *
+conf_longopts(const struct conf_key *keys, size_t n, const char *extra)
+{
+	size_t i, m = 0, nx = sizeof(extra_long) / sizeof(extra_long[0]);
+	struct option *lo = calloc(n + nx + 2, sizeof(*lo));
+
+	if (lo == NULL)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		lo[i].name = keys[i].name;
+		lo[i].has_arg = keys[i].type == CONF_FLAG ? optional_argument :
+		    required_argument;
+		lo[i].val = CONF_OPT_BASE + (int)i;
+	}
+	lo[n].name = "config";
+	lo[n].has_arg = required_argument;
+	lo[n].val = CONF_OPT_CONFIG;
+	for (i = 0; i < nx; i++)
+		if (strchr(extra, extra_long[i].val) != NULL &&
+		    conf_find(keys, n, extra_long[i].name) == NULL)
+			lo[n + 1 + m++] = extra_long[i];
+	return lo;
+}
+
+static void
+conf_shortopts(const struct conf_key *keys, size_t n,
+    const struct conf_alias *al, size_t nal, const char *extra, char *out,
+    size_t len)
+{
+	const struct conf_key *k;
+	size_t i, o = 0;
+
+	out[o++] = ':';	/* report a missing argument apart from an unknown option */
+	for (i = 0; i < nal && o + 3 < len; i++) {
+		out[o++] = al[i].letter;
+		k = conf_find(keys, n, al[i].name);
+		if (k != NULL && k->type != CONF_FLAG)
+			out[o++] = ':';
+	}
+	for (i = 0; extra[i] != '\0' && o + 1 < len; i++)
+		out[o++] = extra[i];
+	out[o] = '\0';
+}
+
+static const char *
+conf_alias_name(const struct conf_alias *al, size_t nal, int ch)
+{
+	size_t i;
+
+	for (i = 0; i < nal; i++)
+		if (al[i].letter == ch)
+			return al[i].name;
+	return NULL;
+}
+
+/* One option of pass 2; returns 0 or an error code with err set. */
+static int
+conf_one(const struct conf_key *keys, size_t n, void *dst, int ch,
+    const struct conf_alias *al, size_t nal, const char *extra,
+    void (*extra_fn)(int, void *), void *arg, char *err, size_t errlen)
+{
+	const char *name;
+
+	if (ch == CONF_OPT_CONFIG)
+		return 0;
+	if (ch >= CONF_OPT_BASE)
+		name = keys[ch - CONF_OPT_BASE].name;
+	else if ((name = conf_alias_name(al, nal, ch)) == NULL) {
+		if (ch > 0 && ch < 128 && strchr(extra, ch) != NULL) {
+			extra_fn(ch, arg);
+			return 0;
+		}
+		snprintf(err, errlen, "unknown option");
+		return PM_E_FORMAT;
+	}
+	return conf_set(keys, n, dst, name, optarg ? optarg : "yes", err, errlen);
+}
+
+int
+conf_args(const struct conf_key *keys, size_t n, void *dst, int argc,
+    char **argv, const struct conf_alias *aliases, size_t nalias,
+    const char *extra, void (*extra_fn)(int, void *), void *arg,
+    const char **config, char *err, size_t errlen)
+{
+	struct option *lo = conf_longopts(keys, n, extra);
+	char shorts[128];
+	int ch, pass, r = 0;
+
+	if (lo == NULL)
+		return PM_E_NOMEM;
+	conf_shortopts(keys, n, aliases, nalias, extra, shorts, sizeof(shorts));
+	opterr = 0;
+	for (pass = 0; pass < 2 && r == 0; pass++) {
+		optind = 1;
+		while (r == 0 && (ch = getopt_long(argc, argv, shorts, lo, NULL)) != -1) {
+			if (ch == '?' || ch == ':') {
+				snprintf(err, errlen, "%s option '%s'", ch == '?' ?
+				    "unknown" : "missing value for", argv[optind - 1]);
+				r = PM_E_FORMAT;
+			} else if (pass == 0 && ch == CONF_OPT_CONFIG)
+				*config = optarg;
+			else if (pass == 1)
+				r = conf_one(keys, n, dst, ch, aliases, nalias, extra,
+				    extra_fn, arg, err, errlen);
+		}
+		if (r == 0 && pass == 0 && *config != NULL)
+			r = conf_load(*config, keys, n, dst, err, errlen);
+	}
+	if (r == 0 && optind < argc) {
+		snprintf(err, errlen, "unexpected argument '%s'", argv[optind]);
+		r = PM_E_FORMAT;
+	}
+	free(lo);
+	return r;
 }

@@ -38,6 +38,23 @@ int conf_set(const struct conf_key *keys, size_t n, void *dst, const char *name,
 /* Read an INI file (keys at top level or in any section); err names file:line. */
 int conf_load(const char *path, const struct conf_key *keys, size_t n, void *dst,
     char *err, size_t errlen) PM_MUST_CHECK;
+/* A one-letter option standing for a key, as -i for interval. */
+struct conf_alias {
+	char letter;
+	const char *name;
+};
+
+/*
+ * Parse argv: "--config FILE" is read first (its path goes to *config),
+ * then every --name[=value] and alias on the command line over it. Flags
+ * take an optional value (--renew=no). The letters in extra ("nvh") are
+ * passed to extra_fn. Returns 0, or PM_E_FORMAT with err naming the
+ * option, file or value at fault.
+ */
+int conf_args(const struct conf_key *keys, size_t n, void *dst, int argc,
+    char **argv, const struct conf_alias *aliases, size_t nalias,
+    const char *extra, void (*extra_fn)(int letter, void *arg), void *arg,
+    const char **config, char *err, size_t errlen) PM_MUST_CHECK;
 /* Free the strings and lists the table owns in dst. */
 void conf_free(const struct conf_key *keys, size_t n, void *dst);
 /* Print "  --name ARG   help" lines for --help. */
