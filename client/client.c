@@ -13,6 +13,7 @@
 #include "client.h"
 #include "control.h"
 #include "ev.h"
+#include "expo.h"
 #include "history.h"
 #include "hooks.h"
 #include "log.h"
@@ -53,6 +54,9 @@ struct client {
 	int status_tfd;
 	struct rttstats period_rtt;	/* since the last status line */
 	struct fate_counts period_base;	/* totals at the last status line */
+	struct metrics *metrics;
+	struct expo_rtt expo_rtt;
+	uint64_t renew_by_reason[3];	/* by enum policy_reason */
 	int64_t reconnect_at, backoff;
 	int storage_failed;
 };
@@ -386,6 +390,7 @@ renew(struct client *c, enum policy_reason why, const char *detail)
 	send_ctl(c, &m);
 	policy_renewed(c->pol, mono_ns());
 	c->renewals++;
+	c->renew_by_reason[why]++;
 	c->episode_first_loss = -1;
 	out_renewal(hr.reason, detail, old->num, p->num);
 }
@@ -416,6 +421,7 @@ on_reply(void *arg, struct probe *p, uint64_t seq, int64_t rtt_ns, int ttl,
 	if (kind == FATE_RX_DUPLICATE)
 		return;
 	rtt_add(&c->rtt, rtt_ns);
+	expo_rtt_add(&c->expo_rtt, rtt_ns);
 	if (p->renewal_id > 0 && p->got_reply == 1) {
 		p->got_reply = 2;
 		storage_check(c, history_renewal_first_reply(c->hist,
@@ -476,6 +482,26 @@ totals_now(const struct client *c, struct fate_counts *t)
 		add_counts(t, fate_counts(c->cur->fate));
 	for (i = 0; i < c->nold; i++)
 		add_counts(t, fate_counts(c->old[i]->fate));
+}
+
+static void
+render_metrics(void *arg, struct mbuf *b)
+{
+	struct client *c = arg;
+	struct expo_snapshot s;
+
+	memset(&s, 0, sizeof(s));
+	s.server = c->o->server;
+	s.mode = c->o->icmp ? "icmp" : "stamp-auth";
+	totals_now(c, &s.c);
+	s.renewals_consecutive = c->renew_by_reason[POLICY_CONSECUTIVE];
+	s.renewals_window = c->renew_by_reason[POLICY_WINDOW];
+	s.sessions = c->sessions;
+	s.unstored = history_unstored(c->hist);
+	s.host_drops = c->host_drops + (c->cur ? c->cur->host_drops : 0);
+	s.session_up = c->cur != NULL && c->cur->st == PROBE_ACTIVE;
+	s.rtt = &c->expo_rtt;
+	expo_render(&s, b);
 }
 
 static void
@@ -827,6 +853,11 @@ client_setup(struct client *c)
 	    ev_timer_every(c->status_tfd, c->o->status_ns) != 0 ||
 	    ev_add(c->ev, c->status_tfd, EPOLLIN, on_status, c) != 0))
 		fatal(EXIT_USAGE, "status timer set-up");
+	if (c->o->metrics != NULL && metrics_start(c->ev, c->o->metrics,
+	    render_metrics, c, &c->metrics, err, sizeof(err)) != 0) {
+		log_warnx("--metrics: %s", err);
+		return EXIT_USAGE;
+	}
 	if (c->o->icmp)
 		r = icmp_start(c, err, sizeof(err));
 	else
@@ -908,6 +939,7 @@ client_run(const struct client_opts *o)
 	out_summary(&t);
 	r = client_exit_code(&c);
 out:
+	metrics_stop(c.ev, c.metrics);
 	(void)history_close(c.hist);
 	policy_free(c.pol);
 	tls_ctx_free(c.tls);

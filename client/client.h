@@ -23,6 +23,7 @@ struct client_opts {
 	const char *cert, *key, *ca, *db, *keylog;
 	const char *on_loss;		/* command for loss episodes, or NULL */
 	int64_t status_ns;		/* periodic status line; 0 = off */
+	const char *metrics;		/* HOST:PORT for /metrics, or NULL */
 	char host[256];
 	uint16_t port;
 	const char *server;		/* as given, for messages and the history */

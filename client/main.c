@@ -45,6 +45,7 @@ static const struct conf_key client_keys[] = {
 	K("renew-window", CONF_U32, renew_window, 0, 1024, "N", "window of N probes for the loss rate (default 20)"),
 	K("renew-loss", CONF_U32, renew_loss, 1, 100, "PCT", "renew when loss in the window reaches PCT % (default 10)"),
 	K("renew-gap", CONF_DURATION, renew_gap, 0, 86400 * S, "DUR", "least time between renewals; doubles while loss lasts (default 10s)"),
+	K("metrics", CONF_STR, metrics, 0, 0, "HOST:PORT", "serve OpenMetrics at http://HOST:PORT/metrics (e.g. 127.0.0.1:9862)"),
 	K("on-loss", CONF_STR, on_loss, 0, 0, "CMD", "run CMD (sh -c) when a loss episode starts and ends"),
 	K("durability", CONF_STR, durability, 0, 0, "MODE", "normal (survives a crash, default) or full (also power loss)"),
 	K("keylog", CONF_STR, keylog, 0, 0, "FILE", "append each session's STAMP key (debugging, like SSLKEYLOGFILE)"),
@@ -161,6 +162,7 @@ to_opts(const struct client_conf *c, struct client_opts *o)
 	o->db = c->db;
 	o->keylog = c->keylog;
 	o->on_loss = c->on_loss;
+	o->metrics = c->metrics;
 	o->interval_ns = c->interval;
 	o->timeout_ns = c->timeout;
 	o->deadline_ns = c->deadline;

@@ -17,6 +17,7 @@
 #include "conns.h"
 #include "ev.h"
 #include "log.h"
+#include "metrics.h"
 #include "net.h"
 #include "parse.h"
 #include "pktmon_config.h"
@@ -30,7 +31,7 @@
 #define EXPIRY_WARN_SEC (14 * 86400)
 
 struct server_conf {
-	char *cert, *key, *ca, *crl, *listen, *user, *config;
+	char *cert, *key, *ca, *crl, *listen, *user, *config, *metrics;
 	struct conf_list allow;
 	uint32_t udp_port, max_clients, max_preauth, max_preauth_per_src;
 	uint32_t max_sessions, max_size;
@@ -56,6 +57,7 @@ static const struct conf_key server_keys[] = {
 	K("max-size", CONF_U32, max_size, 112, 9000, "N", "largest probe granted, octets (default 1472)"),
 	K("keepalive", CONF_DURATION, keepalive, 100000000ULL, 3600000000000ULL, "DUR", "keepalive interval; 3 missed = dead peer (default 5s)"),
 	K("handshake-timeout", CONF_DURATION, handshake_timeout, 100000000ULL, 600000000000ULL, "DUR", "deadline from TCP accept to HELLO (default 10s)"),
+	K("metrics", CONF_STR, metrics, 0, 0, "HOST:PORT", "serve OpenMetrics at http://HOST:PORT/metrics"),
 	K("sandbox", CONF_FLAG, sandbox, 0, 0, NULL, "drop root and apply seccomp (default; --sandbox=no disables)"),
 	K("test-impairment", CONF_FLAG, test_impairment, 0, 0, NULL, "TEST ONLY: SIGUSR2 toggles dropping every probe of current sessions"),
 };
@@ -69,6 +71,7 @@ struct server {
 	struct reflector *refl;
 	struct conns *conns;
 	struct server_limits lim;
+	struct metrics *metrics;
 	int lfd, ufd, tfd, sfd;
 	int impaired;
 };
@@ -245,6 +248,58 @@ log_stats(struct server *s)
 	    (unsigned long long)c->protocol_errors);
 }
 
+static void
+family_u64(struct mbuf *b, const char *name, const char *type, const char *help,
+    const char *label, const char *const *values, const uint64_t *v, size_t n)
+{
+	size_t i;
+
+	mbuf_family(b, name, type, help);
+	for (i = 0; i < n; i++)
+		if (label != NULL)
+			mbuf_printf(b, "%s%s{%s=\"%s\"} %llu\n", name,
+			    strcmp(type, "counter") == 0 ? "_total" : "", label,
+			    values[i], (unsigned long long)v[i]);
+		else
+			mbuf_printf(b, "%s%s %llu\n", name, strcmp(type, "counter") == 0 ?
+			    "_total" : "", (unsigned long long)v[i]);
+}
+
+static void
+render_metrics(void *arg, struct mbuf *b)
+{
+	static const char *const drop_why[] = { "bad_length", "unknown_ssid",
+	    "bad_hmac", "wrong_source", "replayed", "rate_limited", "impaired" };
+	static const char *const refuse_why[] = { "preauth_cap", "client_cap",
+	    "identity", "handshake_failed", "handshake_timeout", "protocol_error" };
+	struct server *s = arg;
+	const struct refl_stats *r = refl_stats(s->refl);
+	const struct conn_stats *c = conns_stats(s->conns);
+	uint64_t drops[] = { r->bad_length, r->unknown_ssid, r->bad_hmac,
+	    r->wrong_source, r->replayed, r->rate_limited, r->impaired };
+	uint64_t refused[] = { c->refused_preauth, c->refused_clients,
+	    c->refused_identity, c->handshake_failed, c->handshake_timeout,
+	    c->protocol_errors };
+	uint64_t clients = conns_count(s->conns), sessions = refl_count(s->refl);
+
+	family_u64(b, "pktmon_server_clients", "gauge", "Control connections open.",
+	    NULL, NULL, &clients, 1);
+	family_u64(b, "pktmon_server_sessions", "gauge", "Probe sessions registered.",
+	    NULL, NULL, &sessions, 1);
+	family_u64(b, "pktmon_server_sessions_opened", "counter",
+	    "Probe sessions granted.", NULL, NULL, &c->sessions_opened, 1);
+	family_u64(b, "pktmon_server_reflected", "counter", "Probes answered.",
+	    NULL, NULL, &r->reflected, 1);
+	family_u64(b, "pktmon_server_probes_dropped", "counter",
+	    "Probe packets dropped in silence, by reason.", "reason", drop_why,
+	    drops, sizeof(drops) / sizeof(drops[0]));
+	family_u64(b, "pktmon_server_connections_refused", "counter",
+	    "Control connections refused or closed before or at authentication.",
+	    "reason", refuse_why, refused, sizeof(refused) / sizeof(refused[0]));
+	family_u64(b, "pktmon_server_connections_accepted", "counter",
+	    "TCP connections accepted.", NULL, NULL, &c->accepted, 1);
+}
+
 /* SIGHUP: certificates, CA, CRL and allowlist; everything else needs a restart. */
 static void
 reload(struct server *s)
@@ -384,6 +439,13 @@ main(int argc, char **argv)
 	limits_from(&s.o, &s.lim);
 	setup_sockets(&s);
 	setup_loop(&s);
+	if (s.o.metrics != NULL) {
+		char err[256];
+
+		if (metrics_start(s.ev, s.o.metrics, render_metrics, &s, &s.metrics,
+		    err, sizeof(err)) != 0)
+			fatalx(EXIT_SETUP, "%s", err);
+	}
 	if (s.o.test_impairment)
 		log_warnx("TEST-ONLY impairment switch enabled (SIGUSR2); "
 		    "never use this on a real monitor");
@@ -395,6 +457,7 @@ main(int argc, char **argv)
 		if (ev_run_once(s.ev, -1) != 0)
 			fatal(1, "event loop");
 	log_stats(&s);
+	metrics_stop(s.ev, s.metrics);
 	conns_free(s.conns);
 	refl_free(s.refl);
 	tls_ctx_free(s.tls);

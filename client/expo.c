@@ -1,0 +1,107 @@
+/*
+ * expo: OpenMetrics families for pktmon-client, Prometheus naming: base
+ * units (seconds), counters ending in _total, one label set per server.
+ */
+#include "expo.h"
+
+const double expo_bounds[EXPO_NBUCKETS] = {
+	0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025,
+	0.005, 0.01, 0.025, 0.05, 0.1, 0.15, 0.2, 0.3, 0.5, 1.0, 2.5,
+};
+
+void
+expo_rtt_add(struct expo_rtt *h, int64_t rtt_ns)
+{
+	double s = (double)rtt_ns / 1e9;
+	unsigned i;
+
+	for (i = 0; i < EXPO_NBUCKETS && s > expo_bounds[i]; i++)
+		;
+	h->bucket[i]++;
+	h->count++;
+	h->sum_s += s;
+}
+
+static void
+counter(struct mbuf *b, const struct expo_snapshot *s, const char *name,
+    const char *help, uint64_t v)
+{
+	mbuf_family(b, name, "counter", help);
+	mbuf_printf(b, "%s_total{server=\"%s\"} %llu\n", name, s->server,
+	    (unsigned long long)v);
+}
+
+static void
+lost(struct mbuf *b, const struct expo_snapshot *s)
+{
+	static const char *const dir[] = { "forward", "backward", "unknown" };
+	uint64_t v[3] = { s->c.lost_fwd, s->c.lost_bwd,
+	    s->c.lost_unknown + s->c.lost_pending };
+	unsigned i;
+
+	mbuf_family(b, "pktmon_probes_lost", "counter",
+	    "Probes without a reply, by the direction they were lost in.");
+	for (i = 0; i < 3; i++)
+		mbuf_printf(b, "pktmon_probes_lost_total{server=\"%s\",direction=\"%s\"} "
+		    "%llu\n", s->server, dir[i], (unsigned long long)v[i]);
+}
+
+static void
+renewals(struct mbuf *b, const struct expo_snapshot *s)
+{
+	mbuf_family(b, "pktmon_renewals", "counter",
+	    "Probe sessions replaced with a new one (new SSID, key, source port).");
+	mbuf_printf(b, "pktmon_renewals_total{server=\"%s\",reason=\"consecutive-loss\"} "
+	    "%llu\n", s->server, (unsigned long long)s->renewals_consecutive);
+	mbuf_printf(b, "pktmon_renewals_total{server=\"%s\",reason=\"window-loss\"} "
+	    "%llu\n", s->server, (unsigned long long)s->renewals_window);
+}
+
+static void
+histogram(struct mbuf *b, const struct expo_snapshot *s)
+{
+	const struct expo_rtt *h = s->rtt;
+	uint64_t cum = 0;
+	unsigned i;
+
+	mbuf_family(b, "pktmon_rtt_seconds", "histogram",
+	    "Round-trip time of answered probes, reflector dwell excluded.");
+	for (i = 0; i < EXPO_NBUCKETS; i++) {
+		cum += h->bucket[i];
+		mbuf_printf(b, "pktmon_rtt_seconds_bucket{server=\"%s\",le=\"%g\"} %llu\n",
+		    s->server, expo_bounds[i], (unsigned long long)cum);
+	}
+	cum += h->bucket[EXPO_NBUCKETS];
+	mbuf_printf(b, "pktmon_rtt_seconds_bucket{server=\"%s\",le=\"+Inf\"} %llu\n",
+	    s->server, (unsigned long long)cum);
+	mbuf_printf(b, "pktmon_rtt_seconds_count{server=\"%s\"} %llu\n", s->server,
+	    (unsigned long long)h->count);
+	mbuf_printf(b, "pktmon_rtt_seconds_sum{server=\"%s\"} %.9f\n", s->server,
+	    h->sum_s);
+}
+
+void
+expo_render(const struct expo_snapshot *s, struct mbuf *b)
+{
+	const struct fate_counts *c = &s->c;
+
+	counter(b, s, "pktmon_probes_sent", "Probes sent.", c->sent);
+	counter(b, s, "pktmon_probes_received", "Probes answered (late ones included).",
+	    c->answered + c->reordered + c->late);
+	lost(b, s);
+	counter(b, s, "pktmon_probes_late", "Replies after the loss timeout.", c->late);
+	counter(b, s, "pktmon_probes_duplicate", "Extra copies of replies.", c->duplicates);
+	counter(b, s, "pktmon_probes_reordered", "Replies that overtook a later probe's.",
+	    c->reordered);
+	renewals(b, s);
+	counter(b, s, "pktmon_sessions", "Probe sessions started.", s->sessions);
+	counter(b, s, "pktmon_history_unstored", "Probe rows the history could not store.",
+	    s->unstored);
+	counter(b, s, "pktmon_host_drops", "Datagrams the local socket dropped (SO_RXQ_OVFL).",
+	    s->host_drops);
+	mbuf_family(b, "pktmon_session_up", "gauge",
+	    "1 while a probe session is active, else 0.");
+	mbuf_printf(b, "pktmon_session_up{server=\"%s\",mode=\"%s\"} %d\n", s->server,
+	    s->mode, s->session_up);
+	histogram(b, s);
+}

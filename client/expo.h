@@ -1,0 +1,36 @@
+/*
+ * expo: the client's metrics, rendered from a plain snapshot the engine
+ * fills (so the names and units live in one place). Pure apart from the
+ * text buffer.
+ */
+#ifndef PM_EXPO_H
+#define PM_EXPO_H
+
+#include <stdint.h>
+#include "fate.h"
+#include "metrics.h"
+
+/* Histogram bucket bounds in seconds: microsecond loopback to 300 ms WANs. */
+#define EXPO_NBUCKETS 19
+extern const double expo_bounds[EXPO_NBUCKETS];
+
+struct expo_rtt {
+	uint64_t bucket[EXPO_NBUCKETS + 1];	/* per bound, then +Inf; not cumulative */
+	uint64_t count;
+	double sum_s;
+};
+
+struct expo_snapshot {
+	const char *server;
+	const char *mode;
+	struct fate_counts c;
+	uint64_t renewals_consecutive, renewals_window;
+	uint64_t sessions, unstored, host_drops, send_errors;
+	int session_up;
+	const struct expo_rtt *rtt;
+};
+
+void expo_rtt_add(struct expo_rtt *h, int64_t rtt_ns);
+void expo_render(const struct expo_snapshot *s, struct mbuf *b);
+
+#endif

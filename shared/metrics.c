@@ -1,0 +1,165 @@
+/*
+ * metrics: libmicrohttpd in external-epoll mode plus a text buffer.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <microhttpd.h>
+
+#include "metrics.h"
+#include "net.h"
+#include "parse.h"
+
+#define OPENMETRICS_TYPE "application/openmetrics-text; version=1.0.0; charset=utf-8"
+
+struct metrics {
+	struct MHD_Daemon *d;
+	int epfd;
+	metrics_render_fn fn;
+	void *arg;
+};
+
+void
+mbuf_printf(struct mbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+	size_t need;
+	char *np;
+	int n;
+
+	if (b->failed)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(b->p ? b->p + b->len : NULL, b->p ? b->cap - b->len : 0, fmt, ap);
+	va_end(ap);
+	if (n < 0) {
+		b->failed = 1;
+		return;
+	}
+	need = b->len + (size_t)n + 1;
+	if (need > b->cap) {
+		size_t cap = b->cap ? b->cap : 4096;
+
+		while (cap < need)
+			cap *= 2;
+		if ((np = realloc(b->p, cap)) == NULL) {
+			b->failed = 1;
+			return;
+		}
+		b->p = np;
+		b->cap = cap;
+		va_start(ap, fmt);
+		vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
+		va_end(ap);
+	}
+	b->len += (size_t)n;
+}
+
+void
+mbuf_family(struct mbuf *b, const char *name, const char *type, const char *help)
+{
+	mbuf_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+static enum MHD_Result
+metrics_answer(void *cls, struct MHD_Connection *conn, const char *url,
+    const char *method, const char *version, const char *upload,
+    size_t *upload_len, void **state)
+{
+	struct metrics *m = cls;
+	struct MHD_Response *resp;
+	struct mbuf b = { NULL, 0, 0, 0 };
+	enum MHD_Result r;
+	unsigned status = MHD_HTTP_OK;
+
+	(void)version;
+	(void)upload;
+	(void)upload_len;
+	(void)state;
+	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0) {
+		status = MHD_HTTP_METHOD_NOT_ALLOWED;
+		mbuf_printf(&b, "method not allowed\n");
+	} else if (strcmp(url, "/metrics") != 0) {
+		status = MHD_HTTP_NOT_FOUND;
+		mbuf_printf(&b, "pktmon: metrics are at /metrics\n");
+	} else {
+		m->fn(m->arg, &b);
+		mbuf_printf(&b, "# EOF\n");
+	}
+	if (b.failed) {
+		free(b.p);
+		return MHD_NO;
+	}
+	resp = MHD_create_response_from_buffer(b.len, b.p, MHD_RESPMEM_MUST_FREE);
+	if (resp == NULL) {
+		free(b.p);
+		return MHD_NO;
+	}
+	MHD_add_response_header(resp, "Content-Type", status == MHD_HTTP_OK ?
+	    OPENMETRICS_TYPE : "text/plain; charset=utf-8");
+	r = MHD_queue_response(conn, status, resp);
+	MHD_destroy_response(resp);
+	return r;
+}
+
+static void
+metrics_io(struct ev *ev, int fd, uint32_t events, void *arg)
+{
+	struct metrics *m = arg;
+
+	(void)ev;
+	(void)fd;
+	(void)events;
+	(void)MHD_run(m->d);
+}
+
+int
+metrics_start(struct ev *ev, const char *addrport, metrics_render_fn fn,
+    void *arg, struct metrics **out, char *err, size_t errlen)
+{
+	const union MHD_DaemonInfo *info;
+	struct metrics *m;
+	struct net_addr a;
+	char host[256];
+	uint16_t port;
+
+	if (parse_hostport(addrport, host, sizeof(host), 0, &port) != 0 ||
+	    net_resolve(host, port, SOCK_STREAM, &a) != 0) {
+		snprintf(err, errlen, "invalid metrics address '%s' (want HOST:PORT)",
+		    addrport);
+		return PM_E_FORMAT;
+	}
+	if ((m = calloc(1, sizeof(*m))) == NULL)
+		return PM_E_NOMEM;
+	m->fn = fn;
+	m->arg = arg;
+	m->d = MHD_start_daemon(MHD_USE_EPOLL |
+	    (a.ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0), port, NULL, NULL,
+	    metrics_answer, m, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&a.ss,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)16,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10, MHD_OPTION_END);
+	if (m->d == NULL ||
+	    (info = MHD_get_daemon_info(m->d, MHD_DAEMON_INFO_EPOLL_FD)) == NULL ||
+	    ev_add(ev, (m->epfd = info->epoll_fd), EPOLLIN, metrics_io, m) != 0) {
+		snprintf(err, errlen, "cannot serve metrics on %s (address in use?)",
+		    addrport);
+		if (m->d != NULL)
+			MHD_stop_daemon(m->d);
+		free(m);
+		return PM_E_SYS;
+	}
+	*out = m;
+	return 0;
+}
+
+void
+metrics_stop(struct ev *ev, struct metrics *m)
+{
+	if (m == NULL)
+		return;
+	ev_del(ev, m->epfd);
+	MHD_stop_daemon(m->d);
+	free(m);
+}

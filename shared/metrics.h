@@ -1,0 +1,36 @@
+/*
+ * metrics: an OpenMetrics text endpoint served by libmicrohttpd (the only
+ * file that includes it), run from the program's own event loop: MHD's
+ * epoll fd is added to ev, so rendering happens on the loop's thread and
+ * reads the program's counters without locks.
+ */
+#ifndef PM_METRICS_H
+#define PM_METRICS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "err.h"
+#include "ev.h"
+
+/* A growing text buffer for the exposition. */
+struct mbuf {
+	char *p;
+	size_t len, cap;
+	int failed;
+};
+
+void mbuf_printf(struct mbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* "# HELP" and "# TYPE" lines for a metric family. */
+void mbuf_family(struct mbuf *b, const char *name, const char *type, const char *help);
+
+/* Fill b with the exposition, without the final "# EOF". */
+typedef void (*metrics_render_fn)(void *arg, struct mbuf *b);
+
+struct metrics;
+
+/* Listen on addr:port (HOST:PORT, loopback by default when HOST is empty). */
+int metrics_start(struct ev *ev, const char *addrport, metrics_render_fn fn,
+    void *arg, struct metrics **out, char *err, size_t errlen) PM_MUST_CHECK;
+void metrics_stop(struct ev *ev, struct metrics *m);
+
+#endif
