@@ -5,6 +5,9 @@
  * fixes the direction of their last losses.
  */
 #include <errno.h>
+#ifdef HAVE_SYSTEMD
+#include <systemd/sd-daemon.h>
+#endif
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -747,11 +750,13 @@ drain_check(struct client *c, int64_t now)
 		struct probe *p = c->old[i];
 
 		if (p->st == PROBE_DRAINING && p->icmp &&
-		    now - p->stop_mono >= c->o->timeout_ns) {
+		    (now - p->stop_mono >= c->o->timeout_ns ||
+		    fate_next_deadline(p->fate) < 0)) {
 			old_remove(c, i--);
 			session_finish(c, p, "stopped", 0, 0);
 		} else if (p->st == PROBE_DRAINING && c->ctl != NULL &&
-		    now - p->stop_mono >= c->o->timeout_ns) {
+		    (now - p->stop_mono >= c->o->timeout_ns ||
+		    fate_next_deadline(p->fate) < 0)) {
 			memset(&m, 0, sizeof(m));
 			m.type = CTL_CLOSE;
 			m.u.close.ssid = p->ssid;
@@ -864,6 +869,10 @@ client_setup(struct client *c)
 		r = ctl_connect(c, err, sizeof(err)) != 0 ? EXIT_CONNECT : 0;
 	if (r != 0)
 		log_warnx("%s", err);
+#ifdef HAVE_SYSTEMD
+	else
+		sd_notify(0, "READY=1");
+#endif
 	return r;
 }
 

@@ -353,7 +353,7 @@ void
 fate_close(struct fate *f, int have_count, uint64_t reflector_rx)
 {
 	uint64_t cum_fwd, need;
-	size_t n;
+	size_t i, n;
 
 	for (; f->cursor < f->next_seq; f->cursor++)
 		if (slot_of(f, f->cursor)->state == FATE_PENDING)
@@ -365,7 +365,13 @@ fate_close(struct fate *f, int have_count, uint64_t reflector_rx)
 		assign(f, need < f->qlen ? need : f->qlen);
 		return;
 	}
-	n = f->qlen;
+	/* Entries that turned late meanwhile are no longer losses. */
+	for (i = 0, n = 0; i < f->qlen; i++) {
+		const struct slot *s = slot_of(f, f->queue[i]);
+
+		if (s->seq != f->queue[i] || s->state == FATE_LOST)
+			n++;
+	}
 	f->qlen = 0;
 	f->n.lost_pending -= n;
 	f->n.lost_unknown += n;

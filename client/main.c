@@ -43,7 +43,7 @@ static const struct conf_key client_keys[] = {
 	K("renew", CONF_FLAG, renew, 0, 0, NULL, "renew sessions on loss (default; --renew=no disables)"),
 	K("renew-after", CONF_U32, renew_after, 0, 1000000, "N", "renew after N consecutive losses (default 3; 0 off)"),
 	K("renew-window", CONF_U32, renew_window, 0, 1024, "N", "window of N probes for the loss rate (default 20)"),
-	K("renew-loss", CONF_U32, renew_loss, 1, 100, "PCT", "renew when loss in the window reaches PCT % (default 10)"),
+	K("renew-loss", CONF_U32, renew_loss, 1, 100, "PCT", "renew when loss in the window reaches PCT percent (default 10)"),
 	K("renew-gap", CONF_DURATION, renew_gap, 0, 86400 * S, "DUR", "least time between renewals; doubles while loss lasts (default 10s)"),
 	K("metrics", CONF_STR, metrics, 0, 0, "HOST:PORT", "serve OpenMetrics at http://HOST:PORT/metrics (e.g. 127.0.0.1:9862)"),
 	K("on-loss", CONF_STR, on_loss, 0, 0, "CMD", "run CMD (sh -c) when a loss episode starts and ends"),

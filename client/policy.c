@@ -115,11 +115,8 @@ policy_renewed(struct policy *p, int64_t now_ns)
 {
 	uint32_t i, keep = 0;
 
-	if (p->last != INT64_MIN) {
-		p->gap *= 2;
-		if (p->gap > p->cfg.max_gap_ns)
-			p->gap = p->cfg.max_gap_ns;
-	}
+	if (p->last != INT64_MIN)
+		p->gap = p->gap > p->cfg.max_gap_ns / 2 ? p->cfg.max_gap_ns : p->gap * 2;
 	p->last = now_ns;
 	for (i = 0; i < p->nhist; i++)
 		if (now_ns - p->hist[i] < p->cfg.period_ns)
@@ -147,5 +144,19 @@ policy_window_fill(const struct policy *p)
 int64_t
 policy_next_allowed(const struct policy *p)
 {
-	return p->last == INT64_MIN ? INT64_MIN : p->last + p->gap;
+	int64_t t = p->last == INT64_MIN ? INT64_MIN : p->last + p->gap;
+	int64_t oldest = INT64_MAX;
+	uint32_t i, n = 0;
+
+	/* The per-period cap: wait until the oldest counted renewal ages out. */
+	for (i = 0; i < p->nhist; i++)
+		if (p->last == INT64_MIN || p->last - p->hist[i] < p->cfg.period_ns) {
+			n++;
+			if (p->hist[i] < oldest)
+				oldest = p->hist[i];
+		}
+	if (p->cfg.max_per_period > 0 && n >= p->cfg.max_per_period &&
+	    oldest + p->cfg.period_ns > t)
+		t = oldest + p->cfg.period_ns;
+	return t;
 }

@@ -386,7 +386,7 @@ setup_loop(struct server *s)
 {
 	static const int sigs[] = { SIGINT, SIGTERM, SIGUSR1, SIGUSR2, SIGHUP };
 
-	if ((s->ev = ev_new()) == NULL || (s->refl = refl_new(s->ufd)) == NULL ||
+	if ((s->ev = ev_new()) == NULL || (s->refl = refl_new(s->ufd, s->lim.max_size)) == NULL ||
 	    (s->conns = conns_new(s->ev, s->tls, s->refl, &s->lim)) == NULL)
 		fatalx(EXIT_SETUP, "out of memory");
 	if ((s->tfd = ev_timer_new()) < 0 || ev_timer_every(s->tfd, 250 * NS_PER_MS) != 0 ||

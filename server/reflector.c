@@ -30,6 +30,7 @@ struct refl_sess {
 
 struct reflector {
 	int fd;
+	uint16_t max_size;
 	unsigned n;
 	struct refl_stats st;
 	struct refl_sess *tab[65536];
@@ -37,12 +38,14 @@ struct reflector {
 };
 
 struct reflector *
-refl_new(int fd)
+refl_new(int fd, uint16_t max_size)
 {
 	struct reflector *r = calloc(1, sizeof(*r));
 
-	if (r != NULL)
+	if (r != NULL) {
 		r->fd = fd;
+		r->max_size = max_size;
+	}
 	return r;
 }
 
@@ -162,7 +165,7 @@ refl_admit(struct reflector *r, size_t len, const struct net_rx *rx,
 {
 	struct refl_sess *s;
 
-	if (len < STAMP_AUTH_LEN || len > STAMP_MAX_LEN ||
+	if (len < STAMP_AUTH_LEN || len > r->max_size ||
 	    stamp_decode_sender(r->pkt, len, STAMP_AUTH, m) != 0)
 		return r->st.bad_length++, NULL;
 	if ((s = r->tab[m->ssid]) == NULL)

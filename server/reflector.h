@@ -28,8 +28,12 @@ struct refl_terms {
 	uint32_t interval_us;	/* granted rate: one probe per interval */
 };
 
-/* fd: the bound UDP socket (the reflector reads and writes it, never closes). */
-struct reflector *refl_new(int fd);
+/*
+ * fd: the bound UDP socket (the reflector reads and writes it, never
+ * closes). max_size: the largest probe any session may be granted; longer
+ * datagrams are dropped before their SSID is read.
+ */
+struct reflector *refl_new(int fd, uint16_t max_size);
 void refl_free(struct reflector *r);
 
 /* A free SSID (non-zero, unused), chosen at random; 0 when the table is full. */

@@ -31,6 +31,9 @@ log_get_level(void)
 	return log_level;
 }
 
+static void log_vemit(enum log_level, int, const char *, va_list)
+    __attribute__((format(printf, 3, 0)));
+
 static void
 log_vemit(enum log_level lvl, int with_errno, const char *fmt, va_list ap)
 {

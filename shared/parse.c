@@ -41,67 +41,65 @@ parse_u32(const char *s, uint32_t lo, uint32_t hi, uint32_t *out)
 	return 0;
 }
 
-/* Parse "123", "1.5", ".25" as a decimal scaled by 1e9 (nano-units). */
+__extension__ typedef unsigned __int128 u128;
+
+/* Parse "123", "1.5", ".25": whole part and the fraction in 1e-9 units. */
 static int
-parse_decimal_nano(const char **sp, uint64_t *out)
+parse_decimal(const char **sp, uint64_t *whole, uint64_t *frac)
 {
 	const char *s = *sp;
-	uint64_t whole = 0, frac = 0, scale = 1000000000ULL;
+	uint64_t scale = 1000000000ULL;
 	int digits = 0;
 
+	*whole = *frac = 0;
 	for (; isdigit((unsigned char)*s); s++, digits++) {
-		if (whole > (UINT64_MAX / 10 - 9) / 1000000000ULL)
+		if (*whole > (UINT64_MAX - 9) / 10)
 			return PM_E_RANGE;
-		whole = whole * 10 + (uint64_t)(*s - '0');
+		*whole = *whole * 10 + (uint64_t)(*s - '0');
 	}
 	if (*s == '.') {
 		for (s++; isdigit((unsigned char)*s); s++, digits++) {
 			scale /= 10;
-			frac += (uint64_t)(*s - '0') * scale;
+			*frac += (uint64_t)(*s - '0') * scale;
 		}
 	}
 	if (digits == 0)
 		return PM_E_FORMAT;
 	*sp = s;
-	*out = whole * 1000000000ULL + frac;
 	return 0;
 }
 
 static const struct {
 	const char *suffix;
-	uint64_t num, den;	/* nanoseconds = nano-units * num / den / 1e9 */
+	uint64_t ns;		/* nanoseconds per unit */
 } duration_units[] = {
-	{ "ns", 1, 1000000000ULL },
-	{ "us", 1, 1000000ULL },
-	{ "ms", 1, 1000ULL },
-	{ "s", 1, 1 },
-	{ "", 1, 1 },
-	{ "m", 60, 1 },
-	{ "min", 60, 1 },
-	{ "h", 3600, 1 },
-	{ "d", 86400, 1 },
+	{ "ns", 1ULL }, { "us", 1000ULL }, { "ms", 1000000ULL },
+	{ "s", 1000000000ULL }, { "", 1000000000ULL },
+	{ "m", 60000000000ULL }, { "min", 60000000000ULL },
+	{ "h", 3600000000000ULL }, { "d", 86400000000000ULL },
 };
 
 int
 parse_duration_ns(const char *s, uint64_t lo, uint64_t hi, uint64_t *out)
 {
-	uint64_t nano, v;
+	uint64_t whole, frac;
+	u128 v;
 	size_t i;
 	int r;
 
 	if (s == NULL)
 		return PM_E_FORMAT;
-	if ((r = parse_decimal_nano(&s, &nano)) != 0)
+	if ((r = parse_decimal(&s, &whole, &frac)) != 0)
 		return r;
 	for (i = 0; i < sizeof(duration_units) / sizeof(duration_units[0]); i++) {
 		if (strcmp(s, duration_units[i].suffix) != 0)
 			continue;
-		if (nano > UINT64_MAX / duration_units[i].num)
-			return PM_E_RANGE;
-		v = nano * duration_units[i].num / duration_units[i].den;
+		/* 128-bit arithmetic: no input can wrap around. */
+		v = (u128)whole * duration_units[i].ns +
+		    (u128)frac * duration_units[i].ns / 1000000000ULL;
 		if (v < lo || v > hi)
 			return PM_E_RANGE;
-		*out = v;
+		*out = (uint64_t)v;
 		return 0;
 	}
 	return PM_E_FORMAT;
@@ -123,7 +121,12 @@ parse_iso_utc(const char *s, int64_t *out)
 		memset(&tm, 0, sizeof(tm));
 		end = strptime(s, fmts[i], &tm);
 		if (end != NULL && *end == '\0') {
-			*out = (int64_t)timegm(&tm) * NS_PER_SEC;
+			time_t t = timegm(&tm);
+
+			/* int64 nanoseconds reach from 1677 to 2262. */
+			if (t < -(INT64_MAX / NS_PER_SEC) || t > INT64_MAX / NS_PER_SEC)
+				return PM_E_RANGE;
+			*out = (int64_t)t * NS_PER_SEC;
 			return 0;
 		}
 	}

@@ -30,8 +30,16 @@ wall_ns(void)
 uint64_t
 ntp_from_unix_ns(int64_t ns)
 {
-	uint64_t sec = (uint64_t)(ns / NS_PER_SEC) + NTP_UNIX_OFFSET;
-	uint64_t frac = ((uint64_t)(ns % NS_PER_SEC) << 32) / NS_PER_SEC;
+	/* Floor division, so times before 1970 get a positive fraction. */
+	int64_t s = ns / NS_PER_SEC, rem = ns % NS_PER_SEC;
+	uint64_t sec, frac;
+
+	if (rem < 0) {
+		s--;
+		rem += NS_PER_SEC;
+	}
+	sec = (uint64_t)(s + (int64_t)NTP_UNIX_OFFSET);
+	frac = ((uint64_t)rem << 32) / NS_PER_SEC;
 
 	return (sec << 32) | (frac & 0xffffffffULL);
 }

@@ -6,13 +6,13 @@
 # others registered (namespaces, ...) and removes the temporary directory.
 # Results follow the meson/automake convention: exit 0 pass, 1 fail, 77 skip.
 
+# shellcheck disable=SC2034 # the variables set here are read by the tests
 PM_PY=/usr/bin/python3		# Debian's python: has scapy; stdlib is enough here
 PM_PIDS=()
 PM_CLEANUPS=()
-PM_NAME=test
+PM_NAME='test'
 PM_TMP=
 PM_WATCHDOG=
-PM_FINISHED=0
 
 pm_log() {
 	printf '%s: %s\n' "$PM_NAME" "$*" >&2
@@ -42,7 +42,6 @@ skip() {
 
 pass() {
 	pm_log "PASS${1:+: $*}"
-	PM_FINISHED=1
 	exit 0
 }
 
@@ -119,7 +118,7 @@ pm_init() {
 	trap 'pm_on_err $? $LINENO "$BASH_COMMAND"' ERR
 	local me=$$
 	# The sleep holds no pipe of ours, so killing the subshell releases them.
-	(sleep "$2" </dev/null >/dev/null 2>&1
+	(sleep "$2" >/dev/null 2>&1
 	 echo "$PM_NAME: watchdog: over $2 s, stopping" >&2
 	 kill -TERM "$me") </dev/null >/dev/null &
 	PM_WATCHDOG=$!
@@ -234,20 +233,32 @@ pm_client_args() {
 	printf '%s\n' --cert "$PM_PKI/client.crt" --key "$PM_PKI/client.key" --ca "$PM_PKI/ca.crt"
 }
 
-# pm_json FILE KEY[.SUB]: one value from the client's or report's JSON.
-pm_json() {
-	"$PM_PY" - "$1" "$2" <<'PY'
+# pm_json_load FILE ARRAY: read the one JSON object in FILE into the global
+# associative ARRAY; nested keys are joined with dots (rtt_ns.median). A key
+# the program did not print reads as "${ARRAY[key]-missing}".
+pm_json_load() {
+	local out k v
+	out=$("$PM_PY" - "$1" 2>/dev/null <<'PY'
 import json, sys
-try:
-    v = json.load(open(sys.argv[1]))
-except (OSError, ValueError) as e:
-    sys.exit("not one JSON object in %s: %s" % (sys.argv[1], e))
-for k in sys.argv[2].split("."):
-    if not isinstance(v, dict) or k not in v:
-        sys.exit("no key %r in %s" % (sys.argv[2], sys.argv[1]))
-    v = v[k]
-print(json.dumps(v) if isinstance(v, (dict, list)) else v)
+def walk(prefix, v):
+    if isinstance(v, dict):
+        for k, x in v.items():
+            walk(prefix + k + ".", x)
+    else:
+        if isinstance(v, bool):
+            v = str(v).lower()
+        print("%s\t%s" % (prefix[:-1], "null" if v is None else v))
+obj = json.load(open(sys.argv[1]))
+if not isinstance(obj, dict):
+    sys.exit("not an object")
+walk("", obj)
 PY
+	) || fail "expected one JSON object in $(basename "$1"), got: $(head -c 400 "$1")"
+	declare -gA "$2=()"
+	while IFS=$'\t' read -r k v; do
+		[[ -n $k ]] && eval "$2[\$k]=\$v"
+	done <<<"$out"
+	return 0
 }
 
 # pm_sql DB SQL: one value from the history database (read-only).

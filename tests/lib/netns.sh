@@ -49,13 +49,14 @@ netns_pair() {
 	ip -n "$NS_B" link set lo up
 	ip -n "$NS_A" link set "$VETH_A" up
 	ip -n "$NS_B" link set "$VETH_B" up
-	# Wait for the link (and IPv4 DAD-free address) to be usable.
+	# Wait until both ends have carrier (IPv4 needs no address DAD).
 	local n=50
 	while ((n-- > 0)); do
-		ip netns exec "$NS_A" ping -c 1 -W 1 -q "$NS_ADDR_B" >/dev/null 2>&1 && return 0
+		ip -n "$NS_A" link show "$VETH_A" | grep -q LOWER_UP &&
+			ip -n "$NS_B" link show "$VETH_B" | grep -q LOWER_UP && return 0
 		sleep 0.1
 	done
-	echo "netns_pair: $NS_A cannot reach $NS_ADDR_B" >&2
+	echo "netns_pair: $VETH_A/$VETH_B did not come up" >&2
 	return 1
 }
 

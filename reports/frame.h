@@ -1,0 +1,61 @@
+/*
+ * frame: what every graph shares: the layout of title, legend and plot
+ * area, the time and value axes with their grid, legends and the "no data"
+ * message. Drawn with plot.h; axis arithmetic comes from scale.h.
+ */
+#ifndef PM_REPORT_FRAME_H
+#define PM_REPORT_FRAME_H
+
+#include <stdint.h>
+
+#include "plot.h"
+
+/* The palette every graph uses for its furniture. */
+#define FRAME_TEXT 0x202020ffu
+#define FRAME_MUTED 0x606060ffu
+#define FRAME_GRID 0xe3e3e3ffu
+#define FRAME_AXIS 0x404040ffu
+#define FRAME_NODATA 0xe9e9e9ffu	/* stretches of time without probes */
+#define FRAME_RENEWAL 0x1f3d99ffu
+
+struct frame {
+	struct plot *p;
+	int width;		/* canvas, logical pixels */
+	int height;
+	double x, y, w, h;	/* plot area */
+	int64_t t0, t1;		/* time axis */
+	double v0, v1;		/* value axis (vertical) */
+	double u0, u1;		/* value axis along x, for a histogram */
+	double legend_x;	/* where the next legend key goes */
+};
+
+enum frame_swatch { FRAME_BOX, FRAME_LINE, FRAME_DASH };
+
+struct frame_key {
+	const char *label;
+	uint32_t rgba;
+	enum frame_swatch swatch;
+};
+
+/* Lay out a canvas; left is the room for the value axis labels. */
+void frame_init(struct frame *fr, struct plot *p, int width, int height, double left);
+void frame_title(struct frame *fr, const char *title, const char *subtitle);
+void frame_legend(struct frame *fr, const struct frame_key *keys, int n);
+
+double frame_x(const struct frame *fr, int64_t t);
+double frame_vx(const struct frame *fr, double u);	/* u0..u1 along x */
+double frame_y(const struct frame *fr, double v);
+
+void frame_time_axis(struct frame *fr);
+/* Horizontal value axis (a histogram's); label names the unit. */
+void frame_value_xaxis(struct frame *fr, const char *label);
+void frame_value_axis(struct frame *fr, const char *label);
+void frame_border(struct frame *fr);
+/* A large grey message across the plot area, for an empty range. */
+void frame_message(struct frame *fr, const char *msg);
+
+/* Fonts: tick labels, axis titles, small annotations. */
+extern const struct plot_font frame_font_tick;
+extern const struct plot_font frame_font_note;
+
+#endif

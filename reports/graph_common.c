@@ -1,0 +1,131 @@
+/*
+ * graph_common: titles and the marks every time graph shares.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "graph.h"
+#include "timeutil.h"
+
+static void
+range_text(const struct graph_input *in, char *buf, size_t len)
+{
+	char a[40], b[40], d[32];
+
+	fmt_utc(in->since_ns, a, sizeof(a));
+	fmt_utc(in->until_ns, b, sizeof(b));
+	scale_fmt_duration(in->until_ns - in->since_ns, d, sizeof(d));
+	/* The end's date is left out when it is the start's. */
+	snprintf(buf, len, "%s \xe2\x80\x93 %s (%s)", a,
+	    strncmp(a, b, 11) == 0 ? b + 11 : b, d);
+}
+
+static double
+pct(uint64_t n, uint64_t of)
+{
+	return of ? 100.0 * (double)n / (double)of : 0;
+}
+
+static void
+totals_text(const struct graph_input *in, char *buf, size_t len)
+{
+	const struct series_bucket *t = series_bucket(in->series, -1);
+	uint64_t sent = series_sent(t);
+	char n[32], med[32], p99[32];
+
+	if (sent == 0) {
+		snprintf(buf, len, "no probes");
+		return;
+	}
+	scale_fmt_count(sent, n, sizeof(n));
+	scale_fmt_rtt(series_quantile(in->series, -1, 0.5), med, sizeof(med));
+	scale_fmt_rtt(series_quantile(in->series, -1, 0.99), p99, sizeof(p99));
+	snprintf(buf, len, "%s probe%s \xc2\xb7 %.2f %% lost (fwd %.2f, bwd %.2f, "
+	    "unknown %.2f %%) \xc2\xb7 RTT median %s, p99 %s", n, sent == 1 ? "" : "s",
+	    pct(series_lost(t), sent), pct(t->fate[REC_LOST_FORWARD], sent),
+	    pct(t->fate[REC_LOST_BACKWARD], sent), pct(t->fate[REC_LOST], sent),
+	    med, p99);
+}
+
+void
+graph_begin(struct frame *fr, const struct graph_input *in, struct plot *p,
+    const char *what, double left)
+{
+	char title[256], range[128], totals[256], sub[400];
+
+	frame_init(fr, p, in->width, in->height, left);
+	fr->t0 = in->since_ns;
+	fr->t1 = in->until_ns;
+	snprintf(title, sizeof(title), "%s \xe2\x80\x94 %s", what, in->server);
+	range_text(in, range, sizeof(range));
+	totals_text(in, totals, sizeof(totals));
+	snprintf(sub, sizeof(sub), "%s \xc2\xb7 %s", range, totals);
+	frame_title(fr, title, sub);
+}
+
+void
+graph_bucket_x(const struct frame *fr, const struct graph_input *in, int i,
+    double *x0, double *x1)
+{
+	const struct scale_grid *g = series_grid(in->series);
+	int64_t t = g->start + (int64_t)i * g->width;
+
+	*x0 = frame_x(fr, t);
+	*x1 = frame_x(fr, t + g->width);
+}
+
+void
+graph_outage_band(struct frame *fr, double x0, double x1, double height)
+{
+	/* A minute's outage in a year's graph is still a mark, not a gap. */
+	if (x1 - x0 < 3) {
+		x0 = (x0 + x1) / 2 - 1.5;
+		x1 = x0 + 3;
+	}
+	plot_rect(fr->p, x0, fr->y, x1 - x0, height, GRAPH_OUTAGE);
+}
+
+void
+graph_nodata(struct frame *fr, const struct graph_input *in)
+{
+	const struct scale_grid *g = series_grid(in->series);
+	double x0, x1;
+	int i;
+
+	plot_clip(fr->p, fr->x, fr->y, fr->w, fr->h);
+	for (i = 0; i < g->count; i++) {
+		if (series_sent(series_bucket(in->series, i)) != 0)
+			continue;
+		graph_bucket_x(fr, in, i, &x0, &x1);
+		plot_rect(fr->p, x0, fr->y, x1 - x0, fr->h, FRAME_NODATA);
+	}
+	plot_unclip(fr->p);
+}
+
+void
+graph_renewal_lines(struct frame *fr, const struct graph_input *in)
+{
+	/* Beyond this many, full-height lines would hide the data. */
+	int many = (double)in->nrenewals > fr->w / 40;
+	double x;
+	size_t i;
+
+	for (i = 0; i < in->nrenewals; i++) {
+		x = frame_x(fr, in->renewals[i].requested_ns);
+		if (many)
+			plot_line(fr->p, x, fr->y + fr->h - 8, x, fr->y + fr->h, 1.5,
+			    PLOT_SOLID, FRAME_RENEWAL);
+		else
+			plot_line(fr->p, x, fr->y, x, fr->y + fr->h, 1.5, PLOT_DASHED,
+			    FRAME_RENEWAL);
+	}
+}
+
+int
+graph_empty(struct frame *fr, const struct graph_input *in)
+{
+	if (series_sent(series_bucket(in->series, -1)) != 0)
+		return 0;
+	frame_message(fr, "no probes in this range");
+	return 1;
+}
