@@ -22,6 +22,7 @@
 #include "log.h"
 #include "probe.h"
 #include "rttstats.h"
+#include "pace.h"
 #include "timeutil.h"
 #include "tls.h"
 
@@ -44,7 +45,8 @@ struct client {
 	struct probe *old[MAX_OLD];
 	unsigned nold, next_num;
 	uint64_t sent_total;
-	int64_t start_mono, next_send, last_flush;
+	int64_t start_mono, last_flush;
+	struct pace pace;
 	int stopping, hard_stop;
 	int64_t stop_deadline;
 	struct rttstats rtt;
@@ -259,10 +261,18 @@ session_record(struct client *c, struct probe *p, const char *mode,
 	storage_check(c, (int)(p->hist_id < 0 ? p->hist_id : 0));
 	c->sessions++;
 	out_session(p->num, p->ssid, local, remote, p->interval_ns, how);
+	if (c->o->dscp >= 0 && probe_set_dscp(p, c->o->dscp) != 0)
+		log_warn("cannot set DSCP %d on the probe socket", c->o->dscp);
 	if (c->start_mono == 0) {
-		c->start_mono = c->next_send = mono_ns();
-		(void)ev_timer_at(c->send_tfd, c->next_send);
+		uint64_t seed = 0;
+
+		if (tls_random(&seed, sizeof(seed)) != 0)
+			seed = (uint64_t)wall_ns();
+		c->start_mono = mono_ns();
+		pace_init(&c->pace, c->start_mono, p->interval_ns, c->o->poisson, seed);
+		(void)ev_timer_at(c->send_tfd, c->start_mono);
 	}
+	pace_set_interval(&c->pace, p->interval_ns);
 }
 
 /* The server granted cur: derive its key, start probing, record it. */
@@ -717,13 +727,14 @@ static void
 on_send(struct ev *ev, int fd, uint32_t events, void *arg)
 {
 	struct client *c = arg;
-	int64_t now = mono_ns(), iv = c->o->interval_ns;
+	int64_t now = mono_ns();
 
 	(void)ev;
 	(void)events;
 	(void)ev_timer_read(fd);
 	if (c->stopping)
 		return;
+	pace_fired(&c->pace, now);
 	if (c->cur != NULL && c->cur->st == PROBE_ACTIVE) {
 		(void)probe_send(c->cur, now, wall_ns());
 		c->sent_total++;
@@ -732,11 +743,7 @@ on_send(struct ev *ev, int fd, uint32_t events, void *arg)
 			return;
 		}
 	}
-	/* Absolute deadlines: no drift; after a stall, skip the missed slots. */
-	c->next_send += c->cur ? c->cur->interval_ns : iv;
-	if (c->next_send < now - iv)
-		c->next_send = now;
-	(void)ev_timer_at(c->send_tfd, c->next_send);
+	(void)ev_timer_at(c->send_tfd, pace_advance(&c->pace, now));
 }
 
 /* Sessions that stopped sending get CLOSE once their replies are due. */
@@ -939,6 +946,8 @@ client_run(const struct client_opts *o)
 	t.host_drops = c.host_drops;
 	t.send_errors = c.send_errors;
 	t.icmp = o->icmp;
+	t.timer_late = &c.pace.late;
+	t.timer_missed = c.pace.missed;
 	t.elapsed_ns = c.start_mono ? mono_ns() - c.start_mono : 0;
 	/* Closing flushes: only then is the unstored count final. */
 	t.unstored = history_close(c.hist);

@@ -28,6 +28,8 @@ struct client_opts {
 	uint16_t port;
 	const char *server;		/* as given, for messages and the history */
 	int64_t interval_ns;
+	int poisson;			/* exponential spacing around interval_ns */
+	int dscp;			/* -1: leave the default */
 	int64_t timeout_ns;		/* loss timeout */
 	int64_t deadline_ns;		/* -w; 0 = none */
 	uint64_t count;			/* -c; 0 = until stopped */

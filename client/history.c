@@ -2,6 +2,7 @@
  * history: SQLite in WAL mode with batched probe writes.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,8 +23,24 @@ struct pending {
 	struct fate_row row;
 };
 
+/*
+ * Checkpoints run on their own connection in a thread: a checkpoint
+ * fsyncs the database file, and doing that inside a commit on the probing
+ * thread stalled the event loop by milliseconds. The writer connection has
+ * auto-checkpoint off and, with synchronous = NORMAL, only appends to the
+ * WAL.
+ */
+struct checkpointer {
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	sqlite3 *db;
+	int stop, running;
+};
+
 struct history {
 	sqlite3 *db;
+	struct checkpointer ck;
 	char *path;
 	sqlite3_stmt *ins_probe;
 	struct pending *buf;
@@ -170,6 +187,7 @@ history_connect(struct history *h, int durability_full, char *err, size_t errlen
 		return history_connect(h, durability_full, err, errlen);
 	}
 	if (history_exec(h, "PRAGMA journal_mode = WAL") != 0 ||
+	    history_exec(h, "PRAGMA wal_autocheckpoint = 0") != 0 ||
 	    history_exec(h, durability_full ? "PRAGMA synchronous = FULL" :
 	    "PRAGMA synchronous = NORMAL") != 0) {
 		snprintf(err, errlen, "history %s: cannot enable WAL: %s", h->path,
@@ -177,6 +195,73 @@ history_connect(struct history *h, int durability_full, char *err, size_t errlen
 		return PM_E_DB;
 	}
 	return 0;
+}
+
+#define CHECKPOINT_EVERY_SEC 1
+#define TRUNCATE_EVERY 10	/* try to shrink the WAL file every 10 s */
+
+static void *
+checkpointer_run(void *arg)
+{
+	struct checkpointer *ck = arg;
+	struct timespec ts;
+	unsigned n = 0;
+
+	pthread_mutex_lock(&ck->mu);
+	while (!ck->stop) {
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		ts.tv_sec += CHECKPOINT_EVERY_SEC;
+		pthread_cond_timedwait(&ck->cv, &ck->mu, &ts);
+		if (ck->stop)
+			break;
+		pthread_mutex_unlock(&ck->mu);
+		/* PASSIVE never waits; TRUNCATE gives up at once if a reader
+		 * (a report) still needs the old frames, and tries again later. */
+		(void)sqlite3_wal_checkpoint_v2(ck->db, NULL, ++n % TRUNCATE_EVERY ?
+		    SQLITE_CHECKPOINT_PASSIVE : SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+		pthread_mutex_lock(&ck->mu);
+	}
+	pthread_mutex_unlock(&ck->mu);
+	return NULL;
+}
+
+static int
+checkpointer_start(struct history *h)
+{
+	struct checkpointer *ck = &h->ck;
+	pthread_condattr_t ca;
+
+	if (sqlite3_open_v2(h->path, &ck->db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
+		return PM_E_DB;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&ck->cv, &ca);
+	pthread_condattr_destroy(&ca);
+	pthread_mutex_init(&ck->mu, NULL);
+	if (pthread_create(&ck->thread, NULL, checkpointer_run, ck) != 0)
+		return PM_E_SYS;
+	ck->running = 1;
+	return 0;
+}
+
+static void
+checkpointer_stop(struct history *h)
+{
+	struct checkpointer *ck = &h->ck;
+
+	if (ck->running) {
+		pthread_mutex_lock(&ck->mu);
+		ck->stop = 1;
+		pthread_cond_signal(&ck->cv);
+		pthread_mutex_unlock(&ck->mu);
+		pthread_join(ck->thread, NULL);
+		pthread_cond_destroy(&ck->cv);
+		pthread_mutex_destroy(&ck->mu);
+		ck->running = 0;
+	}
+	sqlite3_close(ck->db);
+	ck->db = NULL;
 }
 
 int
@@ -200,6 +285,10 @@ history_open(const char *path, int durability_full, struct history **out,
 		r = PM_E_DB;
 		goto fail;
 	}
+	if ((r = checkpointer_start(h)) != 0) {
+		snprintf(err, errlen, "history %s: cannot start the checkpointer", path);
+		goto fail;
+	}
 	*out = h;
 	return 0;
 fail:
@@ -220,6 +309,7 @@ history_close(struct history *h)
 		h->unstored += h->nbuf;
 	}
 	lost = h->unstored;
+	checkpointer_stop(h);
 	sqlite3_finalize(h->ins_probe);
 	sqlite3_close(h->db);
 	free(h->buf);

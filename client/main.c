@@ -19,8 +19,8 @@ struct client_conf {
 	char *cert, *key, *ca, *server, *icmp, *db, *keylog, *durability;
 	char *on_loss, *metrics;
 	int64_t interval, deadline, timeout, renew_gap, status;
-	uint32_t count, size, renew_after, renew_window, renew_loss;
-	int json, renew, quiet, verbose;
+	uint32_t count, size, renew_after, renew_window, renew_loss, dscp;
+	int json, renew, quiet, verbose, poisson, dscp_set;
 };
 
 #define S 1000000000ULL
@@ -38,6 +38,8 @@ static const struct conf_key client_keys[] = {
 	K("deadline", CONF_DURATION, deadline, 1000000, 366 * 86400 * S, "DUR", "-w: stop after this long"),
 	K("timeout", CONF_DURATION, timeout, 1000000, 60 * S, "DUR", "-W: loss timeout (default 1s)"),
 	K("size", CONF_U32, size, 16, 1472, "N", "-s: probe size, octets (STAMP 112.., default 112; ICMP 16.., default 64)"),
+	K("poisson", CONF_FLAG, poisson, 0, 0, NULL, "exponential (Poisson) spacing with the interval as mean"),
+	K("dscp", CONF_U32, dscp, 0, 63, "N", "DSCP of the probes (0..63; the server replies with the same)"),
 	K("json", CONF_FLAG, json, 0, 0, NULL, "print one JSON object at exit instead of lines"),
 	K("status", CONF_DURATION, status, 100000000ULL, 86400 * S, "DUR", "print a one-line status this often (on stderr)"),
 	K("renew", CONF_FLAG, renew, 0, 0, NULL, "renew sessions on loss (default; --renew=no disables)"),
@@ -164,6 +166,8 @@ to_opts(const struct client_conf *c, struct client_opts *o)
 	o->on_loss = c->on_loss;
 	o->metrics = c->metrics;
 	o->interval_ns = c->interval;
+	o->poisson = c->poisson;
+	o->dscp = c->dscp_set ? (int)c->dscp : -1;
 	o->timeout_ns = c->timeout;
 	o->deadline_ns = c->deadline;
 	o->status_ns = c->status;
@@ -194,11 +198,13 @@ main(int argc, char **argv)
 
 	log_init("pktmon-client", LOG_LVL_INFO);
 	defaults(&c);
+	c.dscp = UINT32_MAX;	/* unset; the table's range check still applies */
 	if (conf_args(client_keys, NKEYS, &c, argc, argv, aliases,
 	    sizeof(aliases) / sizeof(aliases[0]), "qvh", extra_opt, &c, &config,
 	    err, sizeof(err)) != 0)
 		usage_error("%s", err);
 	log_set_level(c.verbose ? LOG_LVL_DEBUG : LOG_LVL_INFO);
+	c.dscp_set = c.dscp != UINT32_MAX;
 	to_opts(&c, &o);
 	r = client_run(&o);
 	conf_free(client_keys, NKEYS, &c);

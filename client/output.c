@@ -147,6 +147,12 @@ out_json(const struct out_totals *t)
 	else
 		printf("\"rtt_ns\":{\"min\":null,\"median\":null,\"p99\":null,"
 		    "\"max\":null},");
+	if (t->timer_late->n > 0)
+		printf("\"timer_late_ns\":{\"median\":%lld,\"p99\":%lld,\"max\":%lld},",
+		    (long long)rtt_quantile(t->timer_late, 0.5),
+		    (long long)rtt_quantile(t->timer_late, 0.99),
+		    (long long)t->timer_late->max);
+	printf("\"timer_missed\":%llu,", (unsigned long long)t->timer_missed);
 	printf("\"renewals\":%llu,\"sessions\":%llu,\"unstored\":%llu,"
 	    "\"host_drops\":%llu,\"send_errors\":%llu}\n",
 	    (unsigned long long)t->renewals, (unsigned long long)t->sessions,
@@ -185,6 +191,11 @@ out_summary(const struct out_totals *t)
 	    (unsigned long long)(c->lost_unknown + c->lost_pending),
 	    (unsigned long long)c->late, (unsigned long long)c->reordered,
 	    (unsigned long long)c->duplicates);
+	if (t->timer_late->n > 0)
+		printf("timer: sends late by median %.1f us, p99 %.1f us; %llu "
+		    "deadlines missed\n", rtt_quantile(t->timer_late, 0.5) / 1e3,
+		    rtt_quantile(t->timer_late, 0.99) / 1e3,
+		    (unsigned long long)t->timer_missed);
 	printf("sessions: %llu, renewals: %llu, time %.1f s\n",
 	    (unsigned long long)t->sessions, (unsigned long long)t->renewals,
 	    t->elapsed_ns / 1e9);

@@ -18,6 +18,8 @@ struct out_totals {
 	uint64_t renewals, sessions, unstored, host_drops, send_errors;
 	int64_t elapsed_ns;
 	int icmp;			/* no loss direction to report */
+	const struct rttstats *timer_late;	/* send lateness, ns */
+	uint64_t timer_missed;
 };
 
 void out_init(enum out_mode mode);

@@ -84,6 +84,12 @@ probe_start_icmp(struct probe *p, const struct net_addr *dest, uint16_t size,
 	return probe_track(p, timeout_ns, ev);
 }
 
+int
+probe_set_dscp(struct probe *p, int dscp)
+{
+	return net_set_dscp(p->fd, p->remote.ss.ss_family, dscp);
+}
+
 static int
 probe_encode(struct probe *p, uint8_t *pkt, int64_t wall)
 {

@@ -60,6 +60,8 @@ int probe_start(struct probe *p, const struct ctl_grant *g,
 int probe_start_icmp(struct probe *p, const struct net_addr *dest,
     uint16_t size, int64_t interval_ns, int64_t timeout_ns,
     const struct fate_events *ev) PM_MUST_CHECK;
+/* DSCP for the session's probes; 0 or PM_E_SYS. */
+int probe_set_dscp(struct probe *p, int dscp) PM_MUST_CHECK;
 /* Send the next probe. */
 int probe_send(struct probe *p, int64_t mono, int64_t wall);
 

@@ -15,7 +15,13 @@
 #define REFL_BATCH 64
 #define REPLAY_WORDS 16		/* 1,024-probe replay window */
 #define REPLAY_BITS (REPLAY_WORDS * 64)
-#define BUCKET_BURST 16.0	/* probes a session may send back to back */
+/*
+ * Token bucket: 10 % over the granted rate in the long run, with a burst of
+ * a quarter second of probes (at least 32), which Poisson spacing and a
+ * client catching up after a stall stay within.
+ */
+#define BUCKET_MIN_BURST 32.0
+#define BUCKET_BURST_SEC 0.25
 
 struct refl_sess {
 	struct refl_terms t;
@@ -23,7 +29,7 @@ struct refl_sess {
 	uint64_t reflected;
 	uint64_t replay_hi;	/* 1 + highest sender seq accepted, 0 if none */
 	uint64_t replay[REPLAY_WORDS];
-	double tokens;
+	double tokens, burst, rate;
 	int64_t tb_last;
 	int impaired;
 };
@@ -90,7 +96,11 @@ refl_add(struct reflector *r, const struct refl_terms *t)
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return PM_E_NOMEM;
 	s->t = *t;
-	s->tokens = BUCKET_BURST;
+	s->rate = 1.1e6 / (t->interval_us ? t->interval_us : 1);
+	s->burst = s->rate / 1.1 * BUCKET_BURST_SEC;
+	if (s->burst < BUCKET_MIN_BURST)
+		s->burst = BUCKET_MIN_BURST;
+	s->tokens = s->burst;
 	s->tb_last = mono_ns();
 	r->tab[t->ssid] = s;
 	r->n++;
@@ -145,13 +155,10 @@ replay_check(struct refl_sess *s, uint32_t seq32)
 static int
 bucket_take(struct refl_sess *s, int64_t now)
 {
-	double rate = 1e6 / (s->t.interval_us ? s->t.interval_us : 1);
-
-	/* 10 % headroom over the granted rate absorbs timer jitter. */
-	s->tokens += (double)(now - s->tb_last) / 1e9 * rate * 1.1;
+	s->tokens += (double)(now - s->tb_last) / 1e9 * s->rate;
 	s->tb_last = now;
-	if (s->tokens > BUCKET_BURST)
-		s->tokens = BUCKET_BURST;
+	if (s->tokens > s->burst)
+		s->tokens = s->burst;
 	if (s->tokens < 1.0)
 		return -1;
 	s->tokens -= 1.0;
@@ -206,7 +213,10 @@ refl_answer(struct reflector *r, struct refl_sess *s, size_t len,
 	if (stamp_encode_reflector(r->pkt, len, STAMP_AUTH, &out) != 0 ||
 	    stamp_auth_sign(&s->t.key, r->pkt, len) != 0)
 		return;
-	n = net_udp_send(r->fd, r->pkt, len, &s->t.peer);
+	/* Replies carry the DSCP the probe arrived with (ECN bits left clear),
+	 * so both directions see the same class of service. */
+	n = net_udp_send_tos(r->fd, r->pkt, len, &s->t.peer,
+	    rx->tos >= 0 ? rx->tos & 0xfc : -1);
 	if (n == (int)len) {
 		s->reflected++;
 		r->st.reflected++;

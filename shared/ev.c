@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
 #include <time.h>
@@ -127,6 +128,12 @@ int
 ev_stopped(const struct ev *ev)
 {
 	return ev->stop;
+}
+
+void
+ev_precise_timers(void)
+{
+	(void)prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0);
 }
 
 int

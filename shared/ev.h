@@ -25,6 +25,11 @@ int ev_run_once(struct ev *ev, int timeout_ms);
 void ev_stop(struct ev *ev);
 int ev_stopped(const struct ev *ev);
 
+/*
+ * Ask the kernel to fire this process's timers within 1 us of their
+ * deadline instead of the default 50 us slack (for probe pacing).
+ */
+void ev_precise_timers(void);
 /* A timerfd on CLOCK_MONOTONIC. */
 int ev_timer_new(void) PM_MUST_CHECK;
 /* Fire at an absolute monotonic time (ns), once. */

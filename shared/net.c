@@ -176,8 +176,11 @@ net_udp_options(int fd, int family)
 	r |= net_setopt(fd, SOL_SOCKET, SO_RXQ_OVFL, 1);
 	if (family == AF_INET6) {
 		r |= net_setopt(fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, 1);
-	} else
+		r |= net_setopt(fd, IPPROTO_IPV6, IPV6_RECVTCLASS, 1);
+	} else {
 		r |= net_setopt(fd, IPPROTO_IP, IP_RECVTTL, 1);
+		r |= net_setopt(fd, IPPROTO_IP, IP_RECVTOS, 1);
+	}
 	return r ? PM_E_SYS : 0;
 }
 
@@ -232,6 +235,11 @@ net_rx_cmsgs(struct msghdr *msg, struct net_rx *rx)
 			rx->rx_wall_ns = (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 		} else if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_RXQ_OVFL) {
 			memcpy(&rx->dropped, CMSG_DATA(c), sizeof(rx->dropped));
+		} else if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_TOS) {
+			rx->tos = *(const uint8_t *)CMSG_DATA(c);
+		} else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_TCLASS) {
+			memcpy(&v, CMSG_DATA(c), sizeof(v));
+			rx->tos = v;
 		} else if ((c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_TTL) ||
 		    (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_HOPLIMIT)) {
 			memcpy(&v, CMSG_DATA(c), sizeof(v));
@@ -263,6 +271,8 @@ net_udp_recv(int fd, void *buf, size_t len, struct net_rx *rx)
 	rx->from.len = msg.msg_namelen;
 	rx->rx_wall_ns = 0;
 	rx->ttl = -1;
+	rx->tos = -1;
+	rx->dropped = 0;	/* the kernel sends the counter only once it is non-zero */
 	net_rx_cmsgs(&msg, rx);
 	/* MSG_TRUNC returns the real datagram length: callers see oversize. */
 	return (int)(n > (ssize_t)INT32_MAX ? INT32_MAX : n);
@@ -294,6 +304,54 @@ net_addr_any(struct net_addr *a, int family)
 	a->ss.ss_family = (sa_family_t)family;
 	a->len = family == AF_INET6 ? sizeof(struct sockaddr_in6) :
 	    sizeof(struct sockaddr_in);
+}
+
+int
+net_udp_send_tos(int fd, const void *buf, size_t len, const struct net_addr *to,
+    int tos)
+{
+	union {
+		char b[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} cbuf;
+	struct iovec iov = { (void *)(uintptr_t)buf, len };
+	struct msghdr msg;
+	struct cmsghdr *c;
+	ssize_t n;
+
+	if (tos < 0)
+		return net_udp_send(fd, buf, len, to);
+	memset(&msg, 0, sizeof(msg));
+	memset(&cbuf, 0, sizeof(cbuf));
+	msg.msg_name = to ? (void *)(uintptr_t)&to->ss : NULL;
+	msg.msg_namelen = to ? to->len : 0;
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	msg.msg_control = cbuf.b;
+	msg.msg_controllen = sizeof(cbuf.b);
+	c = CMSG_FIRSTHDR(&msg);
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	if (to != NULL && to->ss.ss_family == AF_INET6) {
+		c->cmsg_level = IPPROTO_IPV6;
+		c->cmsg_type = IPV6_TCLASS;
+	} else {
+		c->cmsg_level = IPPROTO_IP;
+		c->cmsg_type = IP_TOS;
+	}
+	memcpy(CMSG_DATA(c), &tos, sizeof(tos));
+	if ((n = sendmsg(fd, &msg, MSG_DONTWAIT)) < 0)
+		return errno == EAGAIN || errno == EWOULDBLOCK ? PM_E_AGAIN : PM_E_SYS;
+	return (int)n;
+}
+
+int
+net_set_dscp(int fd, int family, int dscp)
+{
+	int tos = (dscp & 0x3f) << 2;
+
+	if (family == AF_INET6)
+		return net_setopt(fd, IPPROTO_IPV6, IPV6_TCLASS, tos);
+	return net_setopt(fd, IPPROTO_IP, IP_TOS, tos);
 }
 
 int

@@ -24,6 +24,7 @@ struct net_rx {
 	int64_t rx_wall_ns;	/* kernel receive time; 0 if the kernel gave none */
 	int ttl;		/* IPv4 TTL / IPv6 hop limit, -1 if unknown */
 	uint32_t dropped;	/* SO_RXQ_OVFL: datagrams the socket dropped so far */
+	int tos;		/* IPv4 TOS / IPv6 traffic class, -1 if unknown */
 };
 
 /* Resolve host and port (numeric or name) to the first usable address. */
@@ -58,6 +59,11 @@ int net_icmp_open(int family, int *raw) PM_MUST_CHECK;
 int net_udp_recv(int fd, void *buf, size_t len, struct net_rx *rx) PM_MUST_CHECK;
 /* Returns the bytes sent or PM_E_AGAIN / PM_E_SYS. to may be NULL if connected. */
 int net_udp_send(int fd, const void *buf, size_t len, const struct net_addr *to) PM_MUST_CHECK;
+/* As net_udp_send, with this datagram's TOS / traffic class (-1: socket default). */
+int net_udp_send_tos(int fd, const void *buf, size_t len,
+    const struct net_addr *to, int tos) PM_MUST_CHECK;
+/* DSCP (0..63) on every datagram the socket sends. */
+int net_set_dscp(int fd, int family, int dscp) PM_MUST_CHECK;
 /* Fix the peer of a UDP socket: the kernel then drops datagrams from others. */
 int net_udp_connect(int fd, const struct net_addr *to) PM_MUST_CHECK;
 /* The wildcard address of family, port 0. */
