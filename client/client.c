@@ -301,38 +301,62 @@ session_granted(struct client *c, const struct ctl_grant *g)
 		session_retire(c);
 }
 
-/* ICMP echo toward --icmp HOST: one session, no server, no renewal. */
+/*
+ * Without a pktmon server (--icmp HOST, --stamp HOST:PORT): one session,
+ * no control channel, no renewal, loss direction unknown.
+ */
 static int
-icmp_start(struct client *c, char *err, size_t errlen)
+serverless_start(struct client *c, char *err, size_t errlen)
 {
 	struct fate_events ev = fate_ev_template;
+	const char *what = c->o->icmp ? "--icmp" : "--stamp";
 	struct net_addr dest;
 	struct probe *p;
+	int r;
 
-	if (net_resolve(c->o->host, 0, SOCK_DGRAM, &dest) != 0) {
-		snprintf(err, errlen, "--icmp %s: cannot resolve the name", c->o->host);
+	if (net_resolve(c->o->host, c->o->port, SOCK_DGRAM, &dest) != 0) {
+		snprintf(err, errlen, "%s %s: cannot resolve the name", what, c->o->host);
 		return EXIT_CONNECT;
 	}
 	if ((p = calloc(1, sizeof(*p))) == NULL)
 		return EXIT_CONNECT;
+	p->fd = -1;
 	p->owner = c;
 	p->num = ++c->next_num;
 	ev.arg = p;
-	if (probe_start_icmp(p, &dest, c->o->size, c->o->interval_ns,
-	    c->o->timeout_ns, &ev) != 0 ||
-	    ev_add(c->ev, p->fd, EPOLLIN, on_probe_fd, p) != 0) {
-		snprintf(err, errlen, "--icmp %s: cannot open an ICMP socket (needs "
-		    "net.ipv4.ping_group_range to include this group, or root): %s",
-		    c->o->host, strerror(errno));
+	if (c->o->icmp)
+		r = probe_start_icmp(p, &dest, c->o->size, c->o->interval_ns,
+		    c->o->timeout_ns, &ev);
+	else
+		r = probe_start_plain(p, &dest, c->o->have_stamp_key ?
+		    &c->o->stamp_key : NULL, c->o->size, c->o->interval_ns,
+		    c->o->timeout_ns, &ev);
+	if (r != 0 || ev_add(c->ev, p->fd, EPOLLIN, on_probe_fd, p) != 0) {
+		snprintf(err, errlen, "%s %s: cannot open the probe socket%s: %s",
+		    what, c->o->host, c->o->icmp ? " (ICMP needs net.ipv4."
+		    "ping_group_range to include this group, or root)" : "",
+		    strerror(errno));
 		probe_free(p);
 		return EXIT_CONNECT;
 	}
 	c->cur = p;
-	session_record(c, p, "icmp", p->icmp == 2 ? "ICMP echo, raw socket" :
-	    "ICMP echo");
-	out_note("ICMP mode: loss direction and session renewal are not available "
-	    "without a pktmon server");
+	if (c->o->icmp)
+		session_record(c, p, "icmp", p->icmp == 2 ?
+		    "ICMP echo, raw socket" : "ICMP echo");
+	else
+		session_record(c, p, p->mode == STAMP_AUTH ? "stamp-plain-auth" :
+		    "stamp-plain", p->mode == STAMP_AUTH ?
+		    "plain STAMP, authenticated" : "plain STAMP, unauthenticated");
+	out_note("%s mode: loss direction and session renewal are not available "
+	    "without a pktmon server", c->o->icmp ? "ICMP" : "plain STAMP");
 	return 0;
+}
+
+/* No control channel: ICMP or plain STAMP. */
+static int
+serverless(const struct client *c)
+{
+	return c->o->icmp || c->o->plain;
 }
 
 /* Stop sending on cur and let it drain. */
@@ -414,7 +438,7 @@ renew_check(struct client *c)
 	enum policy_reason why;
 	char detail[96];
 
-	if (!c->o->renew || c->o->icmp || c->stopping || c->cur == NULL ||
+	if (!c->o->renew || serverless(c) || c->stopping || c->cur == NULL ||
 	    c->cur->st != PROBE_ACTIVE)
 		return;
 	why = policy_check(c->pol, mono_ns(), detail, sizeof(detail));
@@ -505,7 +529,7 @@ render_metrics(void *arg, struct mbuf *b)
 
 	memset(&s, 0, sizeof(s));
 	s.server = c->o->server;
-	s.mode = c->o->icmp ? "icmp" : "stamp-auth";
+	s.mode = c->o->icmp ? "icmp" : c->o->plain ? "stamp-plain" : "stamp-auth";
 	totals_now(c, &s.c);
 	s.renewals_consecutive = c->renew_by_reason[POLICY_CONSECUTIVE];
 	s.renewals_window = c->renew_by_reason[POLICY_WINDOW];
@@ -699,7 +723,7 @@ reconnect_check(struct client *c, int64_t now)
 {
 	char err[512];
 
-	if (c->ctl != NULL || now < c->reconnect_at || c->stopping || c->o->icmp)
+	if (c->ctl != NULL || now < c->reconnect_at || c->stopping || serverless(c))
 		return;
 	if (ctl_connect(c, err, sizeof(err)) != 0) {
 		log_warnx("%s", err);
@@ -719,7 +743,7 @@ stop_begin(struct client *c, const char *why)
 	session_retire(c);
 	/* Replies may take up to the loss timeout; the close exchange a bit. */
 	c->stop_deadline = mono_ns() + c->o->timeout_ns + CLOSE_WAIT_NS;
-	if (c->ctl == NULL && !c->o->icmp)
+	if (c->ctl == NULL && !serverless(c))
 		ev_stop(c->ev);
 }
 
@@ -756,7 +780,7 @@ drain_check(struct client *c, int64_t now)
 	for (i = 0; i < c->nold; i++) {
 		struct probe *p = c->old[i];
 
-		if (p->st == PROBE_DRAINING && p->icmp &&
+		if (p->st == PROBE_DRAINING && (p->icmp || p->plain) &&
 		    (now - p->stop_mono >= c->o->timeout_ns ||
 		    fate_next_deadline(p->fate) < 0)) {
 			old_remove(c, i--);
@@ -839,7 +863,7 @@ client_setup(struct client *c)
 
 	signal(SIGPIPE, SIG_IGN);
 
-	if (!c->o->icmp && tls_ctx_new(TLS_ROLE_CLIENT, &tf, &c->tls, err,
+	if (!serverless(c) && tls_ctx_new(TLS_ROLE_CLIENT, &tf, &c->tls, err,
 	    sizeof(err)) != 0) {
 		log_warnx("%s", err);
 		return EXIT_USAGE;
@@ -870,8 +894,8 @@ client_setup(struct client *c)
 		log_warnx("--metrics: %s", err);
 		return EXIT_USAGE;
 	}
-	if (c->o->icmp)
-		r = icmp_start(c, err, sizeof(err));
+	if (serverless(c))
+		r = serverless_start(c, err, sizeof(err));
 	else
 		r = ctl_connect(c, err, sizeof(err)) != 0 ? EXIT_CONNECT : 0;
 	if (r != 0)
@@ -945,7 +969,7 @@ client_run(const struct client_opts *o)
 	t.sessions = c.sessions;
 	t.host_drops = c.host_drops;
 	t.send_errors = c.send_errors;
-	t.icmp = o->icmp;
+	t.icmp = o->icmp || o->plain;
 	t.timer_late = &c.pace.late;
 	t.timer_missed = c.pace.missed;
 	t.elapsed_ns = c.start_mono ? mono_ns() - c.start_mono : 0;

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include "output.h"
 #include "policy.h"
+#include "stamp_auth.h"
 
 /* Exit codes, documented in --help and the README. */
 enum {
@@ -39,6 +40,9 @@ struct client_opts {
 	struct policy_cfg policy;
 	int renew;			/* 0: never renew */
 	int icmp;			/* --icmp HOST: host is the target */
+	int plain;			/* --stamp HOST:PORT: any RFC 8762 reflector */
+	int have_stamp_key;		/* --stamp-key-file: authenticated mode */
+	struct stamp_key stamp_key;
 };
 
 /* Runs until done or stopped; returns the exit code. */

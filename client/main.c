@@ -16,7 +16,7 @@
 #include "timeutil.h"
 
 struct client_conf {
-	char *cert, *key, *ca, *server, *icmp, *db, *keylog, *durability;
+	char *cert, *key, *ca, *server, *icmp, *stamp, *stamp_key_file, *db, *keylog, *durability;
 	char *on_loss, *metrics;
 	int64_t interval, deadline, timeout, renew_gap, status;
 	uint32_t count, size, renew_after, renew_window, renew_loss, dscp;
@@ -32,6 +32,9 @@ static const struct conf_key client_keys[] = {
 	K("server", CONF_STR, server, 0, 0, "HOST:PORT", "pktmon-server control address; HOST must be in its certificate"),
 	K("icmp", CONF_STR, icmp, 0, 0, "HOST", "watch any host with ICMP echo, as ping does (no server; no\n"
 	    "                               loss direction, no renewal)"),
+	K("stamp", CONF_STR, stamp, 0, 0, "HOST:PORT", "probe any RFC 8762 STAMP reflector (no pktmon server; 44-octet\n"
+	    "                               unauthenticated mode unless --stamp-key-file)"),
+	K("stamp-key-file", CONF_STR, stamp_key_file, 0, 0, "FILE", "hex HMAC key for --stamp: authenticated 112-octet mode"),
 	K("db", CONF_STR, db, 0, 0, "FILE", "SQLite history (created if missing)"),
 	K("interval", CONF_DURATION, interval, 10000, 3600 * S, "DUR", "-i: probe interval (default 1s; 0.01, 10ms ...)"),
 	K("count", CONF_U32, count, 1, UINT32_MAX, "N", "-c: stop after N probes"),
@@ -125,18 +128,56 @@ defaults(struct client_conf *c)
 }
 
 static void
+read_stamp_key(const char *path, struct stamp_key *key)
+{
+	char buf[256];
+	FILE *f = fopen(path, "r");
+	size_t n;
+	int r;
+
+	if (f == NULL)
+		usage_error("cannot read --stamp-key-file %s", path);
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	r = stamp_key_from_hex(buf, key);
+	memset(buf, 0, sizeof(buf));
+	if (r != 0)
+		usage_error("--stamp-key-file %s: want 64 hex digits", path);
+}
+
+static void
+to_opts_plain(const struct client_conf *c, struct client_opts *o)
+{
+	o->plain = 1;
+	if (parse_hostport(c->stamp, o->host, sizeof(o->host), 862, &o->port) != 0)
+		usage_error("invalid --stamp '%s' (want HOST[:PORT])", c->stamp);
+	if (c->stamp_key_file != NULL) {
+		read_stamp_key(c->stamp_key_file, &o->stamp_key);
+		o->have_stamp_key = 1;
+	}
+	o->size = (uint16_t)(c->size ? c->size : o->have_stamp_key ? 112 : 44);
+	if (o->size < (o->have_stamp_key ? 112 : 44))
+		usage_error("--size %u is below the STAMP base packet", o->size);
+}
+
+static void
 to_opts_target(const struct client_conf *c, struct client_opts *o)
 {
-	const char *target = c->icmp ? c->icmp : c->server;
+	const char *target = c->icmp ? c->icmp : c->stamp ? c->stamp : c->server;
 
-	if (c->icmp && c->server)
-		usage_error("--icmp and --server exclude each other");
+	if (!!c->icmp + !!c->server + !!c->stamp > 1)
+		usage_error("--server, --icmp and --stamp exclude each other");
 	if (target == NULL)
-		usage_error("--server HOST:PORT (or --icmp HOST) is required");
+		usage_error("--server HOST:PORT (or --icmp HOST, --stamp HOST:PORT) is required");
 	if (c->db == NULL)
 		usage_error("--db FILE is required");
 	o->server = target;
 	o->icmp = c->icmp != NULL;
+	if (c->stamp != NULL) {
+		to_opts_plain(c, o);
+		return;
+	}
 	if (o->icmp) {
 		if (snprintf(o->host, sizeof(o->host), "%s", c->icmp) >= (int)sizeof(o->host))
 			usage_error("--icmp host name too long");

@@ -180,7 +180,7 @@ out_summary(const struct out_totals *t)
 		    rtt_quantile(t->rtt, 0.5) / 1e6, rtt_quantile(t->rtt, 0.99) / 1e6,
 		    t->rtt->max / 1e6);
 	if (t->icmp)
-		printf("\nloss: %llu (ICMP: direction not observable); %llu late, "
+		printf("\nloss: %llu (no pktmon server: direction not observable); %llu late, "
 		    "%llu duplicates\n", (unsigned long long)lost(c),
 		    (unsigned long long)c->late, (unsigned long long)c->duplicates);
 	else

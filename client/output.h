@@ -17,7 +17,7 @@ struct out_totals {
 	const struct rttstats *rtt;
 	uint64_t renewals, sessions, unstored, host_drops, send_errors;
 	int64_t elapsed_ns;
-	int icmp;			/* no loss direction to report */
+	int icmp;			/* serverless: no loss direction to report */
 	const struct rttstats *timer_late;	/* send lateness, ns */
 	uint64_t timer_missed;
 };

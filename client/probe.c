@@ -59,6 +59,33 @@ probe_start(struct probe *p, const struct ctl_grant *g,
 	    net_local_addr(p->fd, &p->local) != 0)
 		return PM_E_SYS;
 	p->key = *key;
+	p->mode = STAMP_AUTH;
+	return probe_track(p, timeout_ns, ev);
+}
+
+int
+probe_start_plain(struct probe *p, const struct net_addr *dest,
+    const struct stamp_key *key, uint16_t size, int64_t interval_ns,
+    int64_t timeout_ns, const struct fate_events *ev)
+{
+	int fd;
+
+	if ((fd = net_udp_open(dest->ss.ss_family, NULL, dest)) < 0)
+		return fd;
+	p->fd = fd;
+	p->plain = 1;
+	p->mode = key ? STAMP_AUTH : STAMP_UNAUTH;
+	if (key != NULL)
+		p->key = *key;
+	p->size = size;
+	p->interval_ns = interval_ns;
+	p->remote = *dest;
+	do {
+		if (tls_random(&p->ssid, sizeof(p->ssid)) != 0)
+			return PM_E_SYS;
+	} while (p->ssid == 0);
+	if (net_local_addr(fd, &p->local) != 0)
+		return PM_E_SYS;
 	return probe_track(p, timeout_ns, ev);
 }
 
@@ -105,8 +132,8 @@ probe_encode(struct probe *p, uint8_t *pkt, int64_t wall)
 	m.err_est = stamp_error_estimate(0, NS_PER_MS);
 	m.ssid = p->ssid;
 	memset(pkt, 0, p->size);
-	if (stamp_encode_sender(pkt, p->size, STAMP_AUTH, &m) != 0 ||
-	    stamp_auth_sign(&p->key, pkt, p->size) != 0)
+	if (stamp_encode_sender(pkt, p->size, p->mode, &m) != 0 ||
+	    (p->mode == STAMP_AUTH && stamp_auth_sign(&p->key, pkt, p->size) != 0))
 		return PM_E_FORMAT;
 	return 0;
 }
@@ -176,12 +203,15 @@ probe_one(struct probe *p, const uint8_t *pkt, int n, const struct net_rx *rx,
 	int64_t rtt = -1, dwell;
 	uint64_t seq = 0;
 
+	/* A plain RFC 8762 reflector may leave the SSID field zero. */
 	if (n != (int)p->size || stamp_decode_reflector(pkt, (size_t)n,
-	    STAMP_AUTH, &m) != 0 || m.ssid != p->ssid ||
-	    stamp_auth_verify(&p->key, pkt, (size_t)n) != 0)
+	    p->mode, &m) != 0 || (m.ssid != p->ssid && !(p->plain && m.ssid == 0)) ||
+	    (p->mode == STAMP_AUTH && stamp_auth_verify(&p->key, pkt, (size_t)n) != 0))
 		return;
 	dwell = ntp_to_unix_ns(m.ts) - ntp_to_unix_ns(m.rx_ts);
-	kind = fate_reply(p->fate, m.sender_seq, m.seq,
+	/* A plain reflector may be stateless (its seq copies ours): without
+	 * the control channel its numbering cannot be trusted for direction. */
+	kind = fate_reply(p->fate, m.sender_seq, p->plain ? -1 : (int64_t)m.seq,
 	    rx_mono(rx, mono_ns(), wall_ns()), dwell, rx->ttl, &seq, &rtt);
 	if (kind == FATE_RX_STALE)
 		return;

@@ -11,6 +11,7 @@
 #include "ctl.h"
 #include "fate.h"
 #include "net.h"
+#include "stamp.h"
 #include "stamp_auth.h"
 
 enum probe_state {
@@ -39,6 +40,8 @@ struct probe {
 	struct stamp_key key;
 	struct fate *fate;
 	int icmp;			/* 0 STAMP, 1 ICMP datagram, 2 ICMP raw */
+	int plain;			/* --stamp: no control channel */
+	enum stamp_mode mode;		/* authenticated unless plain without a key */
 	uint16_t icmp_id;
 	uint64_t host_drops;		/* SO_RXQ_OVFL */
 	uint64_t send_errors;
@@ -60,6 +63,13 @@ int probe_start(struct probe *p, const struct ctl_grant *g,
 int probe_start_icmp(struct probe *p, const struct net_addr *dest,
     uint16_t size, int64_t interval_ns, int64_t timeout_ns,
     const struct fate_events *ev) PM_MUST_CHECK;
+/*
+ * Plain STAMP toward any RFC 8762 reflector at dest (--stamp): key NULL for
+ * unauthenticated 44-octet mode. The SSID is chosen here.
+ */
+int probe_start_plain(struct probe *p, const struct net_addr *dest,
+    const struct stamp_key *key, uint16_t size, int64_t interval_ns,
+    int64_t timeout_ns, const struct fate_events *ev) PM_MUST_CHECK;
 /* DSCP for the session's probes; 0 or PM_E_SYS. */
 int probe_set_dscp(struct probe *p, int dscp) PM_MUST_CHECK;
 /* Send the next probe. */

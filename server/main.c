@@ -18,6 +18,7 @@
 #include "ev.h"
 #include "log.h"
 #include "metrics.h"
+#include "openpeers.h"
 #include "net.h"
 #include "parse.h"
 #include "pktmon_config.h"
@@ -32,7 +33,8 @@
 
 struct server_conf {
 	char *cert, *key, *ca, *crl, *listen, *user, *config, *metrics;
-	struct conf_list allow;
+	struct conf_list allow, stamp_allow;
+	char *stamp_key_file;
 	uint32_t udp_port, max_clients, max_preauth, max_preauth_per_src;
 	uint32_t max_sessions, max_size;
 	int64_t min_interval, keepalive, handshake_timeout;
@@ -46,6 +48,8 @@ static const struct conf_key server_keys[] = {
 	K("ca", CONF_STR, ca, 0, 0, "FILE", "CA client certificates must chain to (the only trust anchor)"),
 	K("crl", CONF_STR, crl, 0, 0, "FILE", "certificate revocation list (PEM)"),
 	K("allow", CONF_LIST, allow, 0, 0, "ID", "allowed client: certificate name or sha256:HEX (repeat)"),
+	K("stamp-allow", CONF_LIST, stamp_allow, 0, 0, "PREFIX", "let plain STAMP senders from PREFIX use the reflector (repeat; off by default)"),
+	K("stamp-key-file", CONF_STR, stamp_key_file, 0, 0, "FILE", "hex HMAC key: plain senders must use authenticated mode with it"),
 	K("listen", CONF_STR, listen, 0, 0, "ADDR:PORT", "TCP control address; [v6]:port for IPv6"),
 	K("udp-port", CONF_U32, udp_port, 1, 65535, "N", "UDP reflector port (default: the control port number)"),
 	K("user", CONF_STR, user, 0, 0, "NAME", "user to run as after binding (default pktmon, else nobody)"),
@@ -72,6 +76,7 @@ struct server {
 	struct conns *conns;
 	struct server_limits lim;
 	struct metrics *metrics;
+	struct openpeers *open;
 	int lfd, ufd, tfd, sfd;
 	int impaired;
 };
@@ -399,6 +404,54 @@ setup_loop(struct server *s)
 		fatal(EXIT_SETUP, "event loop set-up");
 }
 
+static int
+read_key_file(const char *path, struct stamp_key *key)
+{
+	char buf[256];
+	FILE *f = fopen(path, "r");
+	size_t n;
+	int r;
+
+	if (f == NULL)
+		fatal(EXIT_USAGE, "cannot read --stamp-key-file %s", path);
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	r = stamp_key_from_hex(buf, key);
+	memset(buf, 0, sizeof(buf));
+	return r;
+}
+
+/* --stamp-allow: the open reflector for plain STAMP senders. */
+static void
+setup_open(struct server *s)
+{
+	struct net_prefix *pfx;
+	struct stamp_key key;
+	size_t i;
+
+	if (s->o.stamp_allow.n == 0)
+		return;
+	if ((pfx = calloc(s->o.stamp_allow.n, sizeof(*pfx))) == NULL)
+		fatalx(EXIT_SETUP, "out of memory");
+	for (i = 0; i < s->o.stamp_allow.n; i++)
+		if (net_prefix_parse(s->o.stamp_allow.v[i], &pfx[i]) != 0)
+			usage_error("invalid --stamp-allow '%s' (want ADDR/BITS)",
+			    s->o.stamp_allow.v[i]);
+	if (s->o.stamp_key_file && read_key_file(s->o.stamp_key_file, &key) != 0)
+		usage_error("--stamp-key-file %s: want 64 hex digits", s->o.stamp_key_file);
+	s->open = openpeers_new(pfx, s->o.stamp_allow.n,
+	    s->o.stamp_key_file ? &key : NULL, s->lim.min_interval_us);
+	stamp_key_wipe(&key);
+	free(pfx);
+	if (s->open == NULL)
+		fatalx(EXIT_SETUP, "out of memory");
+	refl_set_open(s->refl, s->open);
+	log_info("plain STAMP senders allowed from %zu prefix(es), %s mode",
+	    s->o.stamp_allow.n, s->o.stamp_key_file ? "authenticated" :
+	    "unauthenticated");
+}
+
 /* Give up root, then every syscall the loop does not need. */
 static void
 setup_privileges(struct server *s)
@@ -439,6 +492,7 @@ main(int argc, char **argv)
 	limits_from(&s.o, &s.lim);
 	setup_sockets(&s);
 	setup_loop(&s);
+	setup_open(&s);
 	if (s.o.metrics != NULL) {
 		char err[256];
 
@@ -460,6 +514,7 @@ main(int argc, char **argv)
 	metrics_stop(s.ev, s.metrics);
 	conns_free(s.conns);
 	refl_free(s.refl);
+	openpeers_free(s.open);
 	tls_ctx_free(s.tls);
 	ev_free(s.ev);
 	conf_free(server_keys, NKEYS, &s.o);

@@ -7,6 +7,7 @@
 
 #include "err.h"
 #include "log.h"
+#include "openpeers.h"
 #include "reflector.h"
 #include "stamp.h"
 #include "timeutil.h"
@@ -37,6 +38,7 @@ struct refl_sess {
 struct reflector {
 	int fd;
 	uint16_t max_size;
+	struct openpeers *open;
 	unsigned n;
 	struct refl_stats st;
 	struct refl_sess *tab[65536];
@@ -165,17 +167,41 @@ bucket_take(struct refl_sess *s, int64_t now)
 	return 0;
 }
 
+void
+refl_set_open(struct reflector *r, struct openpeers *o)
+{
+	r->open = o;
+}
+
+/* A datagram that is no registered session's: an allowed plain sender's? */
+static void
+refl_open(struct reflector *r, size_t len, const struct net_rx *rx)
+{
+	if (openpeers_reflect(r->open, r->pkt, len, rx, mono_ns(), wall_ns()) &&
+	    net_udp_send_tos(r->fd, r->pkt, len, &rx->from,
+	    rx->tos >= 0 ? rx->tos & 0xfc : -1) == (int)len)
+		r->st.reflected++;
+}
+
 /* The checks, cheapest first; NULL means drop in silence. */
 static struct refl_sess *
 refl_admit(struct reflector *r, size_t len, const struct net_rx *rx,
     struct stamp_msg *m)
 {
-	struct refl_sess *s;
+	struct refl_sess *s = NULL;
 
-	if (len < STAMP_AUTH_LEN || len > r->max_size ||
-	    stamp_decode_sender(r->pkt, len, STAMP_AUTH, m) != 0)
+	if (len > r->max_size)
 		return r->st.bad_length++, NULL;
-	if ((s = r->tab[m->ssid]) == NULL)
+	if (len >= STAMP_AUTH_LEN &&
+	    stamp_decode_sender(r->pkt, len, STAMP_AUTH, m) == 0)
+		s = r->tab[m->ssid];
+	if (s == NULL && r->open != NULL && openpeers_allowed(r->open, &rx->from)) {
+		refl_open(r, len, rx);
+		return NULL;
+	}
+	if (len < STAMP_AUTH_LEN)
+		return r->st.bad_length++, NULL;
+	if (s == NULL)
 		return r->st.unknown_ssid++, NULL;
 	if (len != s->t.size)
 		return r->st.bad_length++, NULL;

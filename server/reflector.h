@@ -48,6 +48,10 @@ unsigned refl_count(const struct reflector *r);
 void refl_on_readable(struct reflector *r);
 const struct refl_stats *refl_stats(const struct reflector *r);
 
+struct openpeers;
+/* Also answer plain STAMP senders from allowed prefixes (--stamp-allow). */
+void refl_set_open(struct reflector *r, struct openpeers *o);
+
 /* Test-only impairment: drop every probe of the sessions that exist now. */
 void refl_impair_all(struct reflector *r, int on);
 

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "net.h"
+#include "parse.h"
 
 #define UDP_RCVBUF (4 * 1024 * 1024)
 
@@ -87,6 +88,60 @@ net_addr_equal(const struct net_addr *a, const struct net_addr *b)
 		    memcmp(&a6->sin6_addr, &b6->sin6_addr, 16) == 0;
 	return a4->sin_port == b4->sin_port &&
 	    a4->sin_addr.s_addr == b4->sin_addr.s_addr;
+}
+
+int
+net_prefix_parse(const char *s, struct net_prefix *p)
+{
+	char buf[INET6_ADDRSTRLEN + 8], *slash;
+	uint32_t bits;
+	int max;
+
+	if (s == NULL || strlen(s) >= sizeof(buf))
+		return PM_E_FORMAT;
+	strcpy(buf, s);
+	memset(p, 0, sizeof(*p));
+	if ((slash = strchr(buf, '/')) != NULL)
+		*slash++ = '\0';
+	if (inet_pton(AF_INET, buf, p->addr) == 1)
+		p->family = AF_INET, max = 32;
+	else if (inet_pton(AF_INET6, buf, p->addr) == 1)
+		p->family = AF_INET6, max = 128;
+	else
+		return PM_E_FORMAT;
+	if (slash == NULL)
+		bits = (uint32_t)max;
+	else if (parse_u32(slash, 0, (uint32_t)max, &bits) != 0)
+		return PM_E_FORMAT;
+	p->bits = bits;
+	return 0;
+}
+
+int
+net_prefix_match(const struct net_prefix *p, const struct net_addr *a)
+{
+	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+	const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)&a->ss;
+	const struct sockaddr_in *s4 = (const struct sockaddr_in *)&a->ss;
+	const uint8_t *ip;
+	unsigned full, rest;
+
+	if (a->ss.ss_family == AF_INET6) {
+		ip = s6->sin6_addr.s6_addr;
+		if (p->family == AF_INET && memcmp(ip, mapped, 12) == 0)
+			ip += 12;
+		else if (p->family != AF_INET6)
+			return 0;
+	} else if (a->ss.ss_family == AF_INET && p->family == AF_INET)
+		ip = (const uint8_t *)&s4->sin_addr.s_addr;
+	else
+		return 0;
+	full = p->bits / 8;
+	rest = p->bits % 8;
+	if (memcmp(ip, p->addr, full) != 0)
+		return 0;
+	return rest == 0 ||
+	    ((ip[full] ^ p->addr[full]) & (uint8_t)(0xff << (8 - rest))) == 0;
 }
 
 static int

@@ -36,6 +36,18 @@ void net_addr_set_port(struct net_addr *a, uint16_t port);
 /* Same address family, IP and port? */
 int net_addr_equal(const struct net_addr *a, const struct net_addr *b);
 
+/* An address prefix such as 192.0.2.0/24 or 2001:db8::/32. */
+struct net_prefix {
+	int family;
+	uint8_t addr[16];
+	unsigned bits;
+};
+
+/* Parse "ADDR/BITS" or a bare address (a host prefix). */
+int net_prefix_parse(const char *s, struct net_prefix *p) PM_MUST_CHECK;
+/* Does a's IP fall in p? (IPv4-mapped IPv6 addresses match IPv4 prefixes.) */
+int net_prefix_match(const struct net_prefix *p, const struct net_addr *a);
+
 int net_tcp_listen(const struct net_addr *a) PM_MUST_CHECK;
 /* Non-blocking accepted socket, or PM_E_AGAIN, or PM_E_SYS. */
 int net_tcp_accept(int lfd, struct net_addr *peer) PM_MUST_CHECK;

@@ -4,6 +4,8 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <ctype.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "stamp.h"
@@ -46,6 +48,25 @@ stamp_auth_verify(const struct stamp_key *key, const uint8_t *pkt, size_t len)
 	if (CRYPTO_memcmp(mac, pkt + STAMP_HMAC_OFF, STAMP_HMAC_LEN) != 0)
 		return PM_E_AUTH;
 	return 0;
+}
+
+int
+stamp_key_from_hex(const char *hex, struct stamp_key *key)
+{
+	size_t i;
+	unsigned v;
+
+	while (*hex == ' ' || *hex == '\t' || *hex == '\n')
+		hex++;
+	for (i = 0; i < STAMP_KEY_LEN; i++, hex += 2) {
+		if (!isxdigit((unsigned char)hex[0]) || !isxdigit((unsigned char)hex[1]) ||
+		    sscanf(hex, "%2x", &v) != 1)
+			return PM_E_FORMAT;
+		key->k[i] = (uint8_t)v;
+	}
+	while (*hex == ' ' || *hex == '\t' || *hex == '\n' || *hex == '\r')
+		hex++;
+	return *hex == '\0' ? 0 : PM_E_FORMAT;
 }
 
 void
