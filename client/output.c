@@ -9,7 +9,6 @@
 #include "pktmon_config.h"
 #include "timeutil.h"
 
-#define JSON_FORMAT_VERSION 1
 
 static enum out_mode mode = OUT_LINES;
 
@@ -128,7 +127,7 @@ out_json(const struct out_totals *t)
 {
 	const struct fate_counts *c = &t->c;
 
-	printf("{\"version\":%d,\"pktmon_version\":\"%s\",", JSON_FORMAT_VERSION,
+	printf("{\"version\":%d,\"pktmon_version\":\"%s\",", PKTMON_JSON_VERSION,
 	    PKTMON_VERSION);
 	printf("\"sent\":%llu,\"received\":%llu,\"lost\":%llu,\"lost_forward\":%llu,"
 	    "\"lost_backward\":%llu,\"lost_unknown\":%llu,\"duplicates\":%llu,"

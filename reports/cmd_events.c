@@ -246,7 +246,7 @@ cmd_events(const struct report_opts *o)
 		goto out;
 	ev.d = &d;
 	if (o->json)
-		printf("{\"version\": \"%s\", \"episodes\": [", PKTMON_VERSION);
+		printf("{\"pktmon_version\": \"%s\", \"episodes\": [", PKTMON_VERSION);
 	if ((r = each_server(&ev, &d)) != 0)
 		goto out;
 	if (o->json) {

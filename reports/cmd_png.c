@@ -117,10 +117,11 @@ render(const struct report_opts *o, const struct graph_input *in,
 		plot_free(p);
 		if (r != 0) {
 			log_warn("cannot write %s/%s", o->out, graphs[i].file);
-			return REPORT_FAIL;
+			break;
 		}
 	}
-	return REPORT_OK;
+	plot_shutdown();
+	return r != 0 ? REPORT_FAIL : REPORT_OK;
 }
 
 static int
@@ -154,7 +155,9 @@ check_outdir(const char *dir)
 {
 	struct stat st;
 
-	if (stat(dir, &st) != 0) {
+	/* A missing last component is created, as the user surely meant. */
+	if (stat(dir, &st) != 0 && (errno != ENOENT || mkdir(dir, 0755) != 0 ||
+	    stat(dir, &st) != 0)) {
 		log_warn("--out %s", dir);
 		return REPORT_USAGE;
 	}
@@ -176,8 +179,10 @@ cmd_png(const struct report_opts *o)
 	struct scale_grid g;
 	int r;
 
+	if (o->out == NULL && o->json)
+		return cmd_summary(o);	/* --json alone: the totals, no images */
 	if (o->out == NULL) {
-		log_warnx("--out DIR is required to write images");
+		log_warnx("--out DIR is required to write images (or --json for totals)");
 		return REPORT_USAGE;
 	}
 	if ((r = check_outdir(o->out)) != 0)

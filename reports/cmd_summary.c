@@ -63,7 +63,8 @@ pct(uint64_t n, uint64_t of)
 }
 
 static void
-text_row(const char *name, const struct series_bucket *b, int64_t mean)
+text_row(const char *name, const struct series_bucket *b, int64_t mean,
+    const char *server)
 {
 	char mn[32], av[32], mx[32], sent[32];
 	uint64_t n = series_sent(b);
@@ -72,11 +73,11 @@ text_row(const char *name, const struct series_bucket *b, int64_t mean)
 	scale_fmt_rtt(b->rtt_min, mn, sizeof(mn));
 	scale_fmt_rtt(mean, av, sizeof(av));
 	scale_fmt_rtt(b->rtt_max, mx, sizeof(mx));
-	printf("%-22s %11s %7.2f %6.2f %6.2f %6.2f %6llu %6llu %6llu %10s %10s %10s\n",
+	printf("%-22s %11s %7.2f %6.2f %6.2f %6.2f %6llu %6llu %6llu %10s %10s %10s  %s\n",
 	    name, sent, pct(series_lost(b), n), pct(b->fate[REC_LOST_FORWARD], n),
 	    pct(b->fate[REC_LOST_BACKWARD], n), pct(b->fate[REC_LOST], n),
 	    (unsigned long long)b->dups, (unsigned long long)b->fate[REC_REORDERED],
-	    (unsigned long long)b->fate[REC_LATE], mn, av, mx);
+	    (unsigned long long)b->fate[REC_LATE], mn, av, mx, server);
 }
 
 static int64_t
@@ -94,16 +95,17 @@ print_text(const struct report_data *d, struct summary *sm,
 
 	printf("%s \xe2\x80\x93 %s, %s\n\n", fmt_utc(d->f.since_ns, a, sizeof(a)),
 	    fmt_utc(d->f.until_ns, b, sizeof(b)), d->server);
-	printf("%-22s %11s %7s %6s %6s %6s %6s %6s %6s %10s %10s %10s\n", "session (ssid)",
-	    "sent", "lost %", "fwd %", "bwd %", "unk %", "dups", "reord", "late",
-	    "RTT min", "mean", "max");
+	printf("%-22s %11s %7s %6s %6s %6s %6s %6s %6s %10s %10s %10s  %s\n",
+	    "session (ssid)", "sent", "lost %", "fwd %", "bwd %", "unk %", "dups",
+	    "reord", "late", "RTT min", "mean", "max", "server");
 	for (i = 0; i < d->nsessions; i++) {
 		snprintf(name, sizeof(name), "%lld (%lld)%s", (long long)d->sessions[i].id,
 		    (long long)d->sessions[i].ssid, d->sessions[i].open ? " open" : "");
-		text_row(name, &sm->per[i].b, mean_rtt(&sm->per[i]));
+		text_row(name, &sm->per[i].b, mean_rtt(&sm->per[i]),
+		    d->sessions[i].server);
 	}
 	sm->total.b = t->all;
-	text_row("all", &t->all, mean_rtt(&sm->total));
+	text_row("all", &t->all, mean_rtt(&sm->total), "");
 	scale_fmt_rtt(t->rtt_median, med, sizeof(med));
 	scale_fmt_rtt(t->rtt_p99, p99, sizeof(p99));
 	printf("\nRTT median %s, p99 %s; %zu sessions, %zu renewals\n", med, p99,

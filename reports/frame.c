@@ -11,13 +11,14 @@
 #define TOP 82		/* title, subtitle and legend rows above the plot */
 #define RIGHT 28
 #define BOTTOM 58	/* tick labels, their date line and the axis title */
+#define LEGEND_ROW 18
 
-const struct plot_font frame_font_tick = { 12, 0, PLOT_CENTER, PLOT_TOP, FRAME_TEXT, 0, 0 };
-const struct plot_font frame_font_note = { 11, 0, PLOT_LEFT, PLOT_TOP, FRAME_MUTED, 0, 0 };
-static const struct plot_font font_title = { 17, 1, PLOT_LEFT, PLOT_TOP, FRAME_TEXT, 0, 0 };
-static const struct plot_font font_sub = { 12.5, 0, PLOT_LEFT, PLOT_TOP, FRAME_TEXT, 0, 0 };
-static const struct plot_font font_axis = { 12.5, 1, PLOT_CENTER, PLOT_BOTTOM, FRAME_TEXT, 0, 0 };
-static const struct plot_font font_legend = { 12, 0, PLOT_LEFT, PLOT_MIDDLE, FRAME_TEXT, 0, 0 };
+const struct plot_font frame_font_tick = { 12, 0, PLOT_CENTER, PLOT_TOP, FRAME_TEXT, 0, 0, 0 };
+const struct plot_font frame_font_note = { 11, 0, PLOT_LEFT, PLOT_TOP, FRAME_MUTED, 0, 0, 0 };
+static const struct plot_font font_title = { 17, 1, PLOT_LEFT, PLOT_TOP, FRAME_TEXT, 0, 0, 0 };
+static const struct plot_font font_sub = { 12.5, 0, PLOT_LEFT, PLOT_TOP, FRAME_TEXT, 0, 0, 0 };
+static const struct plot_font font_axis = { 12.5, 1, PLOT_CENTER, PLOT_BOTTOM, FRAME_TEXT, 0, 0, 0 };
+static const struct plot_font font_legend = { 12, 0, PLOT_LEFT, PLOT_MIDDLE, FRAME_TEXT, 0, 0, 0 };
 
 void
 frame_init(struct frame *fr, struct plot *p, int width, int height, double left)
@@ -30,15 +31,18 @@ frame_init(struct frame *fr, struct plot *p, int width, int height, double left)
 	fr->y = TOP;
 	fr->w = width - left - RIGHT;
 	fr->h = height - TOP - BOTTOM;
-	fr->legend_x = left;
 	fr->v1 = fr->u1 = 1;
 }
 
 void
 frame_title(struct frame *fr, const char *title, const char *subtitle)
 {
-	plot_text(fr->p, fr->x, 10, &font_title, title);
-	plot_text(fr->p, fr->x, 34, &font_sub, subtitle);
+	struct plot_font t = font_title, sub = font_sub;
+
+	/* Too long for the canvas: cut with an ellipsis rather than overflow. */
+	t.max_w = sub.max_w = fr->width - fr->x - 8;
+	plot_text(fr->p, fr->x, 10, &t, title);
+	plot_text(fr->p, fr->x, 34, &sub, subtitle);
 }
 
 static void
@@ -54,21 +58,32 @@ legend_swatch(struct frame *fr, double x, double y, const struct frame_key *k)
 	case FRAME_DASH:
 		plot_line(fr->p, x + 8, y - 7, x + 8, y + 7, 2, PLOT_DASHED, k->rgba);
 		return;
+	case FRAME_TEXT_ONLY:
+		return;
 	}
 }
 
 void
 frame_legend(struct frame *fr, const struct frame_key *keys, int n)
 {
-	double y = TOP - 16, w, h;
+	struct plot_font f = font_legend;
+	double x = fr->x, y = TOP - 16, w, h, sw;
 	int i;
 
 	for (i = 0; i < n; i++) {
-		legend_swatch(fr, fr->legend_x, y, &keys[i]);
-		plot_text(fr->p, fr->legend_x + 21, y, &font_legend, keys[i].label);
-		plot_text_size(fr->p, &font_legend, keys[i].label, &w, &h);
-		fr->legend_x += 21 + w + 18;
+		sw = keys[i].swatch == FRAME_TEXT_ONLY ? 0 : 21;
+		f.rgba = keys[i].swatch == FRAME_TEXT_ONLY ? keys[i].rgba : FRAME_TEXT;
+		plot_text_size(fr->p, &f, keys[i].label, &w, &h);
+		if (x > fr->x && x + sw + w > fr->width - RIGHT) {
+			x = fr->x;
+			y += LEGEND_ROW;
+		}
+		legend_swatch(fr, x, y, &keys[i]);
+		plot_text(fr->p, x + sw, y, &f, keys[i].label);
+		x += sw + w + 16;
 	}
+	fr->y += y - (TOP - 16);
+	fr->h -= y - (TOP - 16);
 }
 
 double
@@ -176,7 +191,7 @@ frame_border(struct frame *fr)
 void
 frame_message(struct frame *fr, const char *msg)
 {
-	struct plot_font f = { 22, 1, PLOT_CENTER, PLOT_MIDDLE, 0x909090ff, 0, 0 };
+	struct plot_font f = { 22, 1, PLOT_CENTER, PLOT_MIDDLE, 0x909090ff, 0, 0, 0 };
 
 	plot_text(fr->p, fr->x + fr->w / 2, fr->y + fr->h / 2, &f, msg);
 }

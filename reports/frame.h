@@ -26,10 +26,14 @@ struct frame {
 	int64_t t0, t1;		/* time axis */
 	double v0, v1;		/* value axis (vertical) */
 	double u0, u1;		/* value axis along x, for a histogram */
-	double legend_x;	/* where the next legend key goes */
 };
 
-enum frame_swatch { FRAME_BOX, FRAME_LINE, FRAME_DASH };
+enum frame_swatch {
+	FRAME_BOX,
+	FRAME_LINE,
+	FRAME_DASH,
+	FRAME_TEXT_ONLY		/* a heading or a note among the keys */
+};
 
 struct frame_key {
 	const char *label;
@@ -40,6 +44,10 @@ struct frame_key {
 /* Lay out a canvas; left is the room for the value axis labels. */
 void frame_init(struct frame *fr, struct plot *p, int width, int height, double left);
 void frame_title(struct frame *fr, const char *title, const char *subtitle);
+/*
+ * The legend under the subtitle, in as many rows as the width needs; the
+ * plot area moves down to make room, so call it before drawing the plot.
+ */
 void frame_legend(struct frame *fr, const struct frame_key *keys, int n);
 
 double frame_x(const struct frame *fr, int64_t t);

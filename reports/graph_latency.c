@@ -100,20 +100,15 @@ draw_outages(struct frame *fr, const struct graph_input *in)
 static void
 latency_legend(struct frame *fr)
 {
-	struct frame_key keys[3 + SCALE_LOSS_CLASSES + 2] = {
+	struct frame_key keys[4 + SCALE_LOSS_CLASSES + 2] = {
 		{ "min\xe2\x80\x93max", BAND_MINMAX, FRAME_BOX },
 		{ "10\xe2\x80\x93" "90 %", BAND_P10_90, FRAME_BOX },
 		{ "25\xe2\x80\x93" "75 %", BAND_P25_75, FRAME_BOX },
+		{ "median at loss:", FRAME_TEXT, FRAME_TEXT_ONLY },
 	};
-	struct plot_font f = frame_font_note;
-	int c, n = 3;
+	int c, n = 4;
 
-	frame_legend(fr, keys, n);
-	f.v = PLOT_MIDDLE;
-	f.rgba = FRAME_TEXT;
-	plot_text(fr->p, fr->legend_x, fr->y - 16, &f, "median at loss:");
-	fr->legend_x += 95;
-	for (c = 0, n = 0; c < SCALE_LOSS_CLASSES; c++, n++) {
+	for (c = 0; c < SCALE_LOSS_CLASSES; c++, n++) {
 		keys[n].label = scale_loss_label((enum scale_loss)c);
 		keys[n].rgba = scale_loss_rgba((enum scale_loss)c);
 		keys[n].swatch = c == SCALE_LOSS_TOTAL ? FRAME_BOX : FRAME_LINE;
@@ -131,11 +126,11 @@ graph_latency(const struct graph_input *in, struct plot *p)
 	int i;
 
 	graph_begin(&fr, in, p, "Round-trip time", 70);
+	latency_legend(&fr);
 	latency_range(&fr, in);
 	graph_nodata(&fr, in);
 	frame_value_axis(&fr, "RTT (ms)");
 	frame_time_axis(&fr);
-	latency_legend(&fr);
 	if (!graph_empty(&fr, in)) {
 		plot_clip(p, fr.x, fr.y, fr.w, fr.h);
 		for (i = 0; i < g->count; i++)

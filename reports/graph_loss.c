@@ -91,11 +91,11 @@ graph_loss(const struct graph_input *in, struct plot *p)
 	int i;
 
 	graph_begin(&fr, in, p, "Packet loss", 70);
+	frame_legend(&fr, keys, sizeof(keys) / sizeof(keys[0]));
 	loss_range(&fr, in);
 	graph_nodata(&fr, in);
 	frame_value_axis(&fr, "loss (% of probes sent)");
 	frame_time_axis(&fr);
-	frame_legend(&fr, keys, sizeof(keys) / sizeof(keys[0]));
 	if (!graph_empty(&fr, in)) {
 		plot_clip(p, fr.x, fr.y, fr.w, fr.h);
 		for (i = 0; i < g->count; i++)

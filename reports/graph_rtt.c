@@ -86,10 +86,9 @@ draw_marks(struct frame *fr, const struct graph_input *in)
 {
 	struct plot_font f = frame_font_tick;
 	char v[32], label[64];
-	double x;
+	double x, w, h;
 	size_t k;
 
-	f.h = PLOT_LEFT;
 	f.rgba = MARK;
 	f.bg = 0xffffffd0;
 	for (k = 0; k < sizeof(marks) / sizeof(marks[0]); k++) {
@@ -101,17 +100,28 @@ draw_marks(struct frame *fr, const struct graph_input *in)
 		plot_line(fr->p, x, fr->y, x, fr->y + fr->h, 1.5, PLOT_DASHED, MARK);
 		scale_fmt_rtt(ns, v, sizeof(v));
 		snprintf(label, sizeof(label), "%s %s", marks[k].name, v);
-		/* Stagger the labels: close percentiles would overwrite each other. */
-		plot_text(fr->p, x + 4, fr->y + 6 + 18 * (double)k, &f, label);
+		/* Stagger the labels: close percentiles would overwrite each other;
+		 * near the right edge a label goes left of its line. */
+		f.h = PLOT_LEFT;
+		plot_text_size(fr->p, &f, label, &w, &h);
+		if (x + 4 + w > fr->x + fr->w)
+			f.h = PLOT_RIGHT;
+		plot_text(fr->p, f.h == PLOT_LEFT ? x + 4 : x - 4, fr->y + 6 + 18 * (double)k,
+		    &f, label);
 	}
 }
 
+/* The legend, ending with how many RTTs there are and how many are off the axis. */
 static void
-outside_note(struct frame *fr, const struct graph_input *in)
+rtt_legend(struct frame *fr, const struct graph_input *in)
 {
 	const struct series_bucket *t = series_bucket(in->series, -1);
-	struct plot_font f = frame_font_note;
 	char n[32], lo[32], hi[32], note[256];
+	struct frame_key keys[] = {
+		{ "% of RTTs per bin", BAR, FRAME_BOX },
+		{ "percentiles", MARK, FRAME_DASH },
+		{ note, FRAME_MUTED, FRAME_TEXT_ONLY },
+	};
 
 	scale_fmt_count(t->rtts, n, sizeof(n));
 	scale_fmt_rtt(t->rtt_min, lo, sizeof(lo));
@@ -119,18 +129,12 @@ outside_note(struct frame *fr, const struct graph_input *in)
 	snprintf(note, sizeof(note), "%s RTTs, min %s, max %s; off the axis: %llu "
 	    "below, %llu above", n, lo, hi, (unsigned long long)in->dist_below,
 	    (unsigned long long)in->dist_above);
-	f.h = PLOT_RIGHT;
-	f.v = PLOT_MIDDLE;
-	plot_text(fr->p, fr->x + fr->w, fr->y - 16, &f, note);
+	frame_legend(fr, keys, sizeof(keys) / sizeof(keys[0]));
 }
 
 void
 graph_rtt(const struct graph_input *in, struct plot *p)
 {
-	static const struct frame_key keys[] = {
-		{ "% of RTTs per bin", BAR, FRAME_BOX },
-		{ "percentiles", MARK, FRAME_DASH },
-	};
 	const struct scale_linbins *b = in->dist_bins;
 	struct frame fr;
 	char label[64], w[32];
@@ -141,6 +145,7 @@ graph_rtt(const struct graph_input *in, struct plot *p)
 		frame_border(&fr);
 		return;
 	}
+	rtt_legend(&fr, in);
 	rtt_range(&fr, in);
 	frame_value_axis(&fr, "share of RTTs (%)");
 	fr.u0 = (double)b->lo / 1e6;
@@ -150,7 +155,5 @@ graph_rtt(const struct graph_input *in, struct plot *p)
 	frame_value_xaxis(&fr, label);
 	draw_bars(&fr, in);
 	draw_marks(&fr, in);
-	frame_legend(&fr, keys, sizeof(keys) / sizeof(keys[0]));
-	outside_note(&fr, in);
 	frame_border(&fr);
 }

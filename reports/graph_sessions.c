@@ -56,9 +56,43 @@ session_color(const struct rec_session *s, int lighter)
 	return out;
 }
 
+/* Rows of one session each, grouped by server, by start within a server. */
+struct row_key {
+	const struct rec_session *s;
+	size_t index;
+};
+
+static int
+row_cmp(const void *a, const void *b)
+{
+	const struct row_key *x = a, *y = b;
+	int c = strcmp(x->s->server, y->s->server);
+
+	if (c != 0)
+		return c;
+	return x->index < y->index ? -1 : x->index > y->index;
+}
+
+static int
+one_row_each(const struct graph_input *in, int *row)
+{
+	struct row_key *k;
+	size_t i;
+
+	if ((k = calloc(in->nsessions, sizeof(*k))) == NULL)
+		return 0;
+	for (i = 0; i < in->nsessions; i++)
+		k[i] = (struct row_key){ &in->sessions[i], i };
+	qsort(k, in->nsessions, sizeof(*k), row_cmp);
+	for (i = 0; i < in->nsessions; i++)
+		row[k[i].index] = (int)i;
+	free(k);
+	return (int)in->nsessions;
+}
+
 /*
- * Row of each session: its index when they fit one per row, else the first
- * lane whose last session ended before this one started. Returns the rows.
+ * Row of each session: one each when they fit, else the first lane whose
+ * last session ended before this one started. Returns the rows.
  */
 static int
 assign_rows(const struct graph_input *in, int max_rows, int *row)
@@ -67,11 +101,8 @@ assign_rows(const struct graph_input *in, int max_rows, int *row)
 	int lanes = 0, l;
 	size_t i;
 
-	if (in->nsessions <= (size_t)max_rows) {
-		for (i = 0; i < in->nsessions; i++)
-			row[i] = (int)i;
-		return (int)in->nsessions;
-	}
+	if (in->nsessions <= (size_t)max_rows)
+		return one_row_each(in, row);
 	if ((lane_end = calloc(in->nsessions, sizeof(*lane_end))) == NULL)
 		return 0;
 	for (i = 0; i < in->nsessions; i++) {
@@ -86,15 +117,44 @@ assign_rows(const struct graph_input *in, int max_rows, int *row)
 	return lanes < max_rows ? lanes : max_rows;
 }
 
+static int
+several_servers(const struct graph_input *in)
+{
+	size_t i;
+
+	for (i = 1; i < in->nsessions; i++)
+		if (strcmp(in->sessions[i].server, in->sessions[0].server) != 0)
+			return 1;
+	return 0;
+}
+
 static void
 session_label(const struct rec_session *s, char *buf, size_t len)
 {
 	snprintf(buf, len, "ssid %lld", (long long)s->ssid);
 }
 
+/* The server's name after the bar, or before it when the bar ends late. */
+static void
+server_beside(struct frame *fr, const struct rec_session *s, double x0, double x1,
+    double y)
+{
+	struct plot_font f = frame_font_note;
+	double w, h;
+
+	f.v = PLOT_MIDDLE;
+	plot_text_size(fr->p, &f, s->server, &w, &h);
+	if (x1 + 6 + w <= fr->x + fr->w) {
+		plot_text(fr->p, x1 + 6, y, &f, s->server);
+	} else if (x0 - 6 - w >= fr->x) {
+		f.h = PLOT_RIGHT;
+		plot_text(fr->p, x0 - 6, y, &f, s->server);
+	}
+}
+
 static void
 draw_session(struct frame *fr, const struct rec_session *s, int lighter,
-    double y, double h, int named_on_axis)
+    double y, double h, int named_on_axis, int server_too)
 {
 	struct plot_font f = frame_font_note;
 	double x0 = fmax(frame_x(fr, s->started_ns), fr->x);
@@ -110,6 +170,8 @@ draw_session(struct frame *fr, const struct rec_session *s, int lighter,
 		f.h = PLOT_RIGHT;
 		f.rgba = FRAME_TEXT;
 		plot_text(fr->p, fr->x - 8, y + h / 2, &f, label);
+		if (server_too)
+			server_beside(fr, s, x0, x1, y + h / 2);
 		return;
 	}
 	plot_text_size(fr->p, &f, label, &w, &th);
@@ -199,7 +261,7 @@ draw_rows(struct frame *fr, const struct graph_input *in, double top)
 	for (i = 0; i < in->nsessions; i++)
 		draw_session(fr, &in->sessions[i], in->nsessions > (size_t)max_rows &&
 		    i % 2, top + rh * row[i] + rh * 0.15, rh * 0.7,
-		    in->nsessions <= (size_t)max_rows);
+		    in->nsessions <= (size_t)max_rows, several_servers(in));
 	free(row);
 }
 
@@ -248,8 +310,8 @@ graph_sessions(const struct graph_input *in, struct plot *p)
 	size_t skipped;
 
 	graph_begin(&fr, in, p, "Probe sessions", 90);
-	frame_time_axis(&fr);
 	sessions_legend(&fr);
+	frame_time_axis(&fr);
 	if (in->nsessions == 0) {
 		frame_message(&fr, "no sessions in this range");
 		frame_border(&fr);

@@ -19,8 +19,8 @@ static const struct subcmd {
 	int (*fn)(const struct report_opts *o);
 	const char *help;
 } subcmds[] = {
-	{ "png", cmd_png, "write latency.png, loss.png, rtt-distribution.png and "
-	    "sessions.png into --out DIR and print their paths (the default)" },
+	{ "png", cmd_png, "write the four graphs into --out DIR, print their paths "
+	    "(default)" },
 	{ "summary", cmd_summary, "totals per session and for the whole range" },
 	{ "events", cmd_events, "loss episodes with their outages and renewals" },
 	{ "export", cmd_export, "the raw probes on stdout, --format csv or json" },

@@ -80,6 +80,13 @@ plot_free(struct plot *p)
 	free(p);
 }
 
+void
+plot_shutdown(void)
+{
+	pango_cairo_font_map_set_default(NULL);
+	cairo_debug_reset_static_data();
+}
+
 /* Round a logical coordinate to the nearest device pixel edge. */
 static double
 snap(const struct plot *p, double v)
@@ -197,6 +204,9 @@ set_layout(struct plot *p, const struct plot_font *f, const char *text)
 	pango_layout_set_font_description(p->layout, fd);
 	pango_font_description_free(fd);
 	pango_layout_set_alignment(p->layout, align[f->h]);
+	pango_layout_set_width(p->layout, f->max_w > 0 ? (int)(f->max_w * PANGO_SCALE) : -1);
+	pango_layout_set_ellipsize(p->layout, f->max_w > 0 ? PANGO_ELLIPSIZE_END :
+	    PANGO_ELLIPSIZE_NONE);
 	pango_layout_set_text(p->layout, text, -1);
 }
 

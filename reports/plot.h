@@ -24,9 +24,16 @@ struct plot_font {
 	uint32_t rgba;
 	uint32_t bg;		/* box behind the text, 0 for none */
 	int vertical;		/* read bottom to top */
+	double max_w;		/* cut longer text with an ellipsis; 0: never */
 };
 
 struct plot;
+
+/*
+ * Release the font caches pango and cairo keep for the process, so that a
+ * leak checker sees only real leaks. Call once, after the last plot_free.
+ */
+void plot_shutdown(void);
 
 /* A white canvas; NULL when out of memory. Free with plot_free. */
 struct plot *plot_new(int width, int height, double scale);

@@ -9,6 +9,7 @@
 #include "report.h"
 #include "scale.h"
 
+/* The client's JSON totals format, which --json repeats key for key. */
 #define NS_MIN (60LL * 1000000000LL)
 #define NS_HOUR (60 * NS_MIN)
 
@@ -223,8 +224,9 @@ report_totals_json(FILE *fp, const struct report_data *d,
 {
 	const struct series_bucket *a = &t->all;
 
-	fprintf(fp, "\"version\": \"%s\", \"since_ns\": %lld, \"until_ns\": %lld, ",
-	    PKTMON_VERSION, (long long)d->f.since_ns, (long long)d->f.until_ns);
+	fprintf(fp, "\"version\": %d, \"pktmon_version\": \"%s\", \"since_ns\": %lld, "
+	    "\"until_ns\": %lld, ", PKTMON_JSON_VERSION, PKTMON_VERSION,
+	    (long long)d->f.since_ns, (long long)d->f.until_ns);
 	fprintf(fp, "\"sent\": %llu, \"received\": %llu, \"lost\": %llu, "
 	    "\"lost_forward\": %llu, \"lost_backward\": %llu, \"lost_unknown\": %llu, "
 	    "\"duplicates\": %llu, \"reordered\": %llu, \"late\": %llu, ",
@@ -236,7 +238,8 @@ report_totals_json(FILE *fp, const struct report_data *d,
 	    (unsigned long long)a->fate[REC_REORDERED],
 	    (unsigned long long)a->fate[REC_LATE]);
 	if (a->rtts == 0)
-		fprintf(fp, "\"rtt_ns\": null, ");
+		fprintf(fp, "\"rtt_ns\": {\"min\": null, \"median\": null, \"p99\": null, "
+		    "\"max\": null}, ");
 	else
 		fprintf(fp, "\"rtt_ns\": {\"min\": %lld, \"median\": %lld, \"p99\": %lld, "
 		    "\"max\": %lld}, ", (long long)a->rtt_min, (long long)t->rtt_median,

@@ -229,9 +229,11 @@ def bulk(db, n):
                "timeout_ns, timestamping, started_ns, ended_ns, end_reason) VALUES "
                "(1, ?, 'stamp-auth', 1, 10000000, 64, 1000000000, 'kernel-rx', ?, ?, "
                "'stopped')", (SERVER, T0, T0 + n * 10 * MS))
+    # x is a hash of i, not random(): SQLite may evaluate random() once per
+    # use of x, and then a probe's fate and its RTT would disagree.
     db.execute("""
         WITH RECURSIVE c(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM c WHERE i < ?),
-        r(i, x) AS (SELECT i, abs(random()) % 1000 FROM c)
+        r(i, x) AS (SELECT i, (i * 2654435761) % 4294967296 % 1000 FROM c)
         INSERT INTO probes (session_id, seq, sent_ns, rtt_ns, fate, dups)
         SELECT 1, i, ? + i * 10000000,
                CASE WHEN x < 20 THEN NULL ELSE 10000000 + (x * x * 37 % 5000000) END,

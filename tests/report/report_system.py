@@ -27,6 +27,7 @@ LOST_FWD = (0xe6, 0x55, 0x0d)     # graph_loss.c LOSS_FWD
 DIST_BAR = (0x4f, 0x81, 0xbd)     # graph_rtt.c BAR
 RENEWED = (0x31, 0x82, 0xbd)      # graph_sessions.c, ended: renewed
 PLOT_TOP = 82                     # frame.c TOP
+NO_RTT = {"min": None, "median": None, "p99": None, "max": None}
 GRAPHS = ["latency.png", "loss.png", "rtt-distribution.png", "sessions.png"]
 
 
@@ -235,10 +236,11 @@ def t_json_totals_match_history(env):
         "lost_backward": fates[4], "lost_unknown": fates[5],
         "duplicates": f["duplicates"], "reordered": fates[1], "late": fates[2],
         "rtt_ns": f["rtt"], "sessions": f["sessions"], "renewals": f["renewals"],
+        "version": 1,
     }
     for k, v in want.items():
         expect(j.get(k) == v, "summary --json: %s expected %r, got %r" % (k, v, j.get(k)))
-    expect(isinstance(j.get("version"), str), "summary --json: no version")
+    expect(isinstance(j.get("pktmon_version"), str), "summary --json: no pktmon_version")
     expect(len(j["per_session"]) == 3, "summary --json: expected 3 sessions")
 
 
@@ -260,7 +262,7 @@ def t_range_filter(env):
                             "--since", str(o0 // 10**9), "--until", str(o1 // 10**9))
     j = json.loads(stdout)
     expect(rc == 0 and n > 500 and j["sent"] == n and j["lost_forward"] == n and
-           j["rtt_ns"] is None,
+           j["rtt_ns"] == NO_RTT,
            "summary over the outage: expected %d probes all lost forward, got %r" %
            (n, {k: j.get(k) for k in ("sent", "lost_forward", "rtt_ns")}))
     rc, stdout, _ = env.run("--db", env.history("basic"), "summary", "--json",
@@ -305,7 +307,7 @@ def t_empty_history(env):
         check_image_size(os.path.join(out, g), 1200, 600)
     rc, stdout, _ = env.run("--db", env.history("empty"), "summary", "--json")
     j = json.loads(stdout)
-    expect(rc == 0 and j["sent"] == 0 and j["rtt_ns"] is None, "empty summary: %r" % j)
+    expect(rc == 0 and j["sent"] == 0 and j["rtt_ns"] == NO_RTT, "empty summary: %r" % j)
 
 
 def t_single_all_lost_year(env):
@@ -341,6 +343,16 @@ def t_not_a_history(env):
         f.write(b"this is not sqlite" * 100)
     rc, _, stderr = env.run("--db", junk, "summary")
     expect(rc == 4 and junk in stderr, "junk file: expected exit 4 naming it, got %d %r" % (rc, stderr))
+    # A history cut short: exit 4, and no image appears, whole or partial.
+    cut = os.path.join(env.tmp, "cut.db")
+    with open(env.history("basic"), "rb") as f:
+        data = f.read()
+    with open(cut, "wb") as f:
+        f.write(data[:len(data) // 2])
+    out = env.outdir("cut")
+    rc, _, stderr = env.run("--db", cut, "--out", out)
+    expect(rc == 4 and cut in stderr and not os.listdir(out),
+           "truncated db: expected exit 4, no files; got %d %r %r" % (rc, stderr, os.listdir(out)))
 
 
 def t_usage_errors(env):

@@ -238,6 +238,20 @@ test_logbin_edges_hold_their_values(void **state)
 	}
 }
 
+/* series.c derives coarse bins from fine ones: every coarse edge is a fine one. */
+static void
+test_coarse_edges_are_fine_edges(void **state)
+{
+	int per = scale_rtt_fine.per_decade / scale_rtt_coarse.per_decade, i;
+
+	(void)state;
+	assert_int_equal(scale_rtt_fine.per_decade % scale_rtt_coarse.per_decade, 0);
+	assert_int_equal((scale_rtt_fine.count - 2) / per, scale_rtt_coarse.count - 2);
+	for (i = 1; i < scale_rtt_coarse.count; i++)
+		assert_int_equal(scale_logbin_edge(&scale_rtt_coarse, i),
+		    scale_logbin_edge(&scale_rtt_fine, 1 + (i - 1) * per));
+}
+
 static void
 test_rank_is_nearest_rank(void **state)
 {
@@ -387,6 +401,7 @@ main(void)
 		cmocka_unit_test(test_grid_round_widths),
 		cmocka_unit_test(test_grid_index),
 		cmocka_unit_test(test_logbin_edges_hold_their_values),
+		cmocka_unit_test(test_coarse_edges_are_fine_edges),
 		cmocka_unit_test(test_rank_is_nearest_rank),
 		cmocka_unit_test(test_quantile_from_histogram),
 		cmocka_unit_test(test_quantile_single_value_is_exact),
