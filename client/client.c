@@ -91,12 +91,7 @@ fate_lost_cb(void *arg, const struct fate_row *row)
 	struct probe *p = arg;
 	struct client *c = p->owner;
 
-	out_lost(row->seq);
-	if (p != c->cur)
-		return;		/* a drained session's tail must not re-trigger */
-	policy_observe(c->pol, 1);
-	if (c->episode_first_loss < 0)
-		c->episode_first_loss = row->sent_wall_ns;
+	out_lost(row->seq, p == c->cur ? 0 : p->num);
 	if (!c->in_episode) {
 		c->in_episode = 1;
 		c->episode_start = row->sent_wall_ns;
@@ -104,6 +99,11 @@ fate_lost_cb(void *arg, const struct fate_row *row)
 		episode_event(c, "loss-start");
 	}
 	c->episode_lost++;
+	if (p != c->cur)
+		return;		/* a drained session's tail must not re-trigger */
+	policy_observe(c->pol, 1);
+	if (c->episode_first_loss < 0)
+		c->episode_first_loss = row->sent_wall_ns;
 }
 
 static void
@@ -454,7 +454,7 @@ on_reply(void *arg, struct probe *p, uint64_t seq, int64_t rtt_ns, int ttl,
 {
 	struct client *c = arg;
 
-	out_reply(seq, rtt_ns, ttl, kind);
+	out_reply(seq, rtt_ns, ttl, kind, p == c->cur ? 0 : p->num);
 	if (kind == FATE_RX_DUPLICATE)
 		return;
 	rtt_add(&c->rtt, rtt_ns);

@@ -40,8 +40,17 @@ out_session(unsigned id, unsigned ssid, const char *local, const char *remote,
 	fflush(stdout);
 }
 
+static void
+session_tag(unsigned old_session)
+{
+	if (old_session > 0)
+		printf(" (session %u)", old_session);
+	putchar('\n');
+}
+
 void
-out_reply(uint64_t seq, int64_t rtt_ns, int ttl, enum fate_rx kind)
+out_reply(uint64_t seq, int64_t rtt_ns, int ttl, enum fate_rx kind,
+    unsigned old_session)
 {
 	static const char *const tag[] = {
 		[FATE_RX_ANSWER] = "", [FATE_RX_REORDERED] = " (reordered)",
@@ -52,22 +61,24 @@ out_reply(uint64_t seq, int64_t rtt_ns, int ttl, enum fate_rx kind)
 	if (!lines() || kind == FATE_RX_STALE)
 		return;
 	if (kind == FATE_RX_DUPLICATE)
-		printf("seq=%llu duplicate reply\n", (unsigned long long)seq);
+		printf("seq=%llu duplicate reply", (unsigned long long)seq);
 	else if (ttl >= 0)
-		printf("seq=%llu rtt=%.3f ms ttl=%d%s\n", (unsigned long long)seq,
+		printf("seq=%llu rtt=%.3f ms ttl=%d%s", (unsigned long long)seq,
 		    rtt_ns / 1e6, ttl, tag[kind]);
 	else
-		printf("seq=%llu rtt=%.3f ms%s\n", (unsigned long long)seq,
+		printf("seq=%llu rtt=%.3f ms%s", (unsigned long long)seq,
 		    rtt_ns / 1e6, tag[kind]);
+	session_tag(old_session);
 	fflush(stdout);
 }
 
 void
-out_lost(uint64_t seq)
+out_lost(uint64_t seq, unsigned old_session)
 {
 	if (!lines())
 		return;
-	printf("seq=%llu lost\n", (unsigned long long)seq);
+	printf("seq=%llu lost", (unsigned long long)seq);
+	session_tag(old_session);
 	fflush(stdout);
 }
 

@@ -25,8 +25,10 @@ struct out_totals {
 void out_init(enum out_mode mode);
 void out_session(unsigned id, unsigned ssid, const char *local, const char *remote,
     int64_t interval_ns, const char *how);
-void out_reply(uint64_t seq, int64_t rtt_ns, int ttl, enum fate_rx kind);
-void out_lost(uint64_t seq);
+/* old_session: the probe's session number when it is not the current one, else 0. */
+void out_reply(uint64_t seq, int64_t rtt_ns, int ttl, enum fate_rx kind,
+    unsigned old_session);
+void out_lost(uint64_t seq, unsigned old_session);
 void out_resolved(unsigned session, uint64_t nfwd, uint64_t nbwd, uint64_t nunknown);
 void out_renewal(const char *reason, const char *detail, unsigned from, unsigned to);
 void out_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -20,17 +20,23 @@ report_db_error(const struct report_data *d)
 	return REPORT_DB;
 }
 
-/* Without --since/--until the range is the data's, at least a minute wide. */
+/*
+ * Without --since/--until the range is the data's with a 2 % margin each
+ * side, and at least ten seconds wide so a single probe has room.
+ */
 static void
 pad_range(struct report_data *d)
 {
-	int64_t mid;
+	int64_t width = d->f.until_ns - d->f.since_ns, mid;
 
-	if (d->f.until_ns - d->f.since_ns >= NS_MIN)
+	if (width >= NS_MIN / 6) {
+		d->f.since_ns -= width / 50;
+		d->f.until_ns += width / 50;
 		return;
+	}
 	mid = d->f.since_ns / 2 + d->f.until_ns / 2;
-	d->f.since_ns = mid - NS_MIN / 2;
-	d->f.until_ns = mid + NS_MIN / 2;
+	d->f.since_ns = mid - NS_MIN / 12;
+	d->f.until_ns = mid + NS_MIN / 12;
 }
 
 static int

@@ -161,6 +161,9 @@ def check_image_size(path, w, h):
 def x_of(env, scenario, t_ns, width=1200, left=70, right=28):
     f = env.facts[scenario]
     t0, t1 = f["first_ns"], f["last_ns"] + 1
+    # The report pads the data's extent by 2 % each side (reports/report.c).
+    pad = (t1 - t0) // 50
+    t0, t1 = t0 - pad, t1 + pad
     return left + (width - left - right) * (t_ns - t0) / (t1 - t0)
 
 

@@ -1,0 +1,251 @@
+"""Helpers shared by the pktmon benchmarks.
+
+A benchmark owns one temporary directory and the processes it starts; both
+go away at exit, on an exception and on SIGINT/SIGTERM/SIGHUP. Processes
+are stopped one by one by their own pid, never by name.
+
+Figures come from the programs' own reports (JSON, OpenMetrics, the SQLite
+history) and from /proc: CPU time from /proc/PID/stat (utime + stime),
+memory from /proc/PID/status (VmRSS, VmHWM), kernel UDP drops from
+/proc/net/snmp.
+"""
+
+import atexit
+import math
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+BENCH_DIR = os.path.dirname(os.path.realpath(__file__))
+ROOT = os.path.dirname(BENCH_DIR)
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+PROGRAMS = {
+    "server": "server/pktmon-server",
+    "client": "client/pktmon-client",
+    "report": "reports/pktmon-report",
+    "gen-history": "bench/gen-history",
+}
+
+
+def die(msg):
+    print(f"{os.path.basename(sys.argv[0])}: {msg}", file=sys.stderr)
+    sys.exit(2)
+
+
+def build_dir():
+    return os.environ.get("PKTMON_BUILD", os.path.join(ROOT, "build"))
+
+
+def program(name, required=True):
+    """Path of a built pktmon program, or None if not built and not required."""
+    path = os.path.join(build_dir(), PROGRAMS[name])
+    if os.access(path, os.X_OK):
+        return path
+    if required:
+        die(f"{path} is not built (run: ninja -C {build_dir()}; "
+            "PKTMON_BUILD names another build directory)")
+    return None
+
+
+def tool(name):
+    path = shutil.which(name)
+    if path is None:
+        die(f"{name} is not installed (apt-get install -y {name})")
+    return path
+
+
+class Bench:
+    """Temporary directory and child processes, cleaned up at exit."""
+
+    def __init__(self, name):
+        self.tmp = tempfile.mkdtemp(prefix=f"pktmon-bench-{name}-")
+        self.procs = []
+        self.logs = []
+        atexit.register(self.cleanup)
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(sig, self._on_signal)
+
+    def _on_signal(self, sig, frame):
+        raise SystemExit(128 + sig)
+
+    def path(self, *parts):
+        return os.path.join(self.tmp, *parts)
+
+    def spawn(self, args, log=None, stdout=None, **kw):
+        """Start args; stderr (and stdout unless given) go to tmp/log."""
+        f = open(self.path(log or "spawn.log"), "ab")
+        self.logs.append(f)
+        p = subprocess.Popen(args, stdout=stdout if stdout is not None else f,
+                             stderr=f, stdin=subprocess.DEVNULL, **kw)
+        self.procs.append(p)
+        return p
+
+    def stop(self, p, sig=signal.SIGTERM, timeout=10.0):
+        if p.poll() is None:
+            try:
+                p.send_signal(sig)
+                p.wait(timeout)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+        if p in self.procs:
+            self.procs.remove(p)
+
+    def cleanup(self):
+        for p in reversed(list(self.procs)):
+            self.stop(p, timeout=3.0)
+        for f in self.logs:
+            f.close()
+        self.logs = []
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def pki(self):
+        d = self.path("pki")
+        subprocess.run([os.path.join(ROOT, "scripts", "pktmon-certs"), d],
+                       check=True, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL)
+        return d
+
+
+def free_port():
+    """A port free for both TCP and UDP on 127.0.0.1."""
+    for _ in range(100):
+        t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        t.bind(("127.0.0.1", 0))
+        port = t.getsockname()[1]
+        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        try:
+            u.bind(("127.0.0.1", port))
+            return port
+        except OSError:
+            continue
+        finally:
+            u.close()
+            t.close()
+    die("no free port")
+
+
+def _bound(table, port, state):
+    want = f":{port:04X}"
+    try:
+        with open(table) as f:
+            next(f)
+            for line in f:
+                fields = line.split()
+                if fields[1].endswith(want) and (state is None or fields[3] == state):
+                    return True
+    except FileNotFoundError:
+        pass
+    return False
+
+
+def wait_bound(port, proto, proc, timeout=10.0):
+    """Wait until something listens on port (from /proc/net, no connection)."""
+    table, state = ("/proc/net/tcp", "0A") if proto == "tcp" else ("/proc/net/udp", None)
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if proc.poll() is not None:
+            die(f"{proc.args[0]} exited with status {proc.returncode} at start")
+        if _bound(table, port, state):
+            return
+        time.sleep(0.05)
+    die(f"nothing bound {proto} port {port} after {timeout:.0f} s")
+
+
+def cpu_s(pid):
+    """utime + stime of pid in seconds, or None if it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except (FileNotFoundError, ProcessLookupError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / CLK_TCK
+
+
+def status_kib(pid, key):
+    """A kB field of /proc/PID/status (VmRSS, VmHWM), or None."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith(key + ":"):
+                    return int(line.split()[1])
+    except (FileNotFoundError, ProcessLookupError):
+        pass
+    return None
+
+
+def udp_snmp():
+    """Kernel UDP counters (InErrors, RcvbufErrors, SndbufErrors ...)."""
+    with open("/proc/net/snmp") as f:
+        rows = [line.split() for line in f if line.startswith("Udp:")]
+    return {k: int(v) for k, v in zip(rows[0][1:], rows[1][1:])}
+
+
+def metrics(port):
+    """OpenMetrics samples of a pktmon --metrics endpoint as {name: value}."""
+    out = {}
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as r:
+        for line in r.read().decode().splitlines():
+            if line and not line.startswith("#"):
+                name, value = line.rsplit(" ", 1)
+                out[name] = float(value)
+    return out
+
+
+def quantile(sorted_values, q):
+    """Nearest-rank quantile of an already sorted list (None if empty)."""
+    if not sorted_values:
+        return None
+    i = max(0, math.ceil(q * len(sorted_values)) - 1)
+    return sorted_values[i]
+
+
+def send_schedule(send_times_ns, interval_ns):
+    """How well sends kept to a schedule of one every interval_ns.
+
+    Returns (slots, sends, late, worst_gap_ns): slots is the number of
+    deadlines in the span from the first send to the last, sends the number
+    of sends (slots - sends were skipped), late the sends that came two or
+    more intervals after the previous one (the timer fired more than one
+    interval late).
+    """
+    t = sorted(send_times_ns)
+    if len(t) < 2:
+        return len(t), len(t), 0, 0
+    late, worst = 0, 0
+    for a, b in zip(t, t[1:]):
+        g = b - a
+        worst = max(worst, g)
+        late += g >= 2 * interval_ns
+    slots = (t[-1] - t[0] + interval_ns // 2) // interval_ns + 1
+    return slots, len(t), late, worst
+
+
+def table(header, rows, notes=()):
+    """Print rows as an aligned text table."""
+    cells = [[str(c) for c in header]] + [[str(c) for c in r] for r in rows]
+    width = [max(len(r[i]) for r in cells) for i in range(len(header))]
+    for n, r in enumerate(cells):
+        print("  ".join(c.rjust(width[i]) if i else c.ljust(width[i])
+                        for i, c in enumerate(r)).rstrip())
+        if n == 0:
+            print("  ".join("-" * w for w in width))
+    for note in notes:
+        print(note)
+
+
+def fmt(v, spec=".1f", none="-"):
+    return none if v is None else format(v, spec)
+
+
+def sleep_until(t):
+    d = t - time.monotonic()
+    if d > 0:
+        time.sleep(d)

@@ -1,0 +1,399 @@
+"""A hostile (or merely careful) peer for pktmon-server's control port.
+
+usage: ctlpeer.py MODE --port N [options]
+
+Modes, each printing "key=value" lines on stdout for the calling script:
+  good       TLS 1.3 handshake with a client certificate, HELLO, wait for
+             WELCOME; prints handshake_ms (connect to WELCOME).
+  send HEX   TLS handshake (and HELLO first with --hello), send the octets,
+             read what comes back until the server closes (or --wait
+             seconds); prints error_code, msgs, closed, close_ms (from the
+             send to the end of the stream).
+  corpus DIR one connection per file in DIR, as "send" with the file's
+             octets; one line per file: file= outcome= (error:CODE, eof,
+             open) ms=.
+  stall HEX  as "send", but HEX is a message cut short: waits up to --wait
+             seconds for the close; prints close_s (from the last octet
+             sent) and since_connect_s, plus the KEEPALIVEs seen meanwhile.
+  silent     plain TCP connect, send nothing; prints close_s.
+  plain      plain TCP connect, send "GET /\\r\\n"; prints close_s.
+  dribble    a real TLS ClientHello written one octet per --every seconds;
+             prints close_s (from connect) and octets sent.
+  halfopen N open N plain TCP connections from --source and hold them;
+             count those the server closes within 1 s; read the server's fd
+             count and RSS (--pid); time a good handshake from --good-source
+             while they are held; prints every figure.
+Standard library only. Exit status 0 when the run itself worked (what the
+server did is in the output), 2 on a usage or set-up error.
+"""
+import argparse
+import errno
+import os
+import select
+import socket
+import ssl
+import struct
+import sys
+import time
+
+HDR = struct.Struct(">BBH")
+T_HELLO, T_WELCOME, T_KEEPALIVE, T_ERROR = 1, 2, 9, 10
+
+
+def now():
+    return time.monotonic()
+
+
+def msg(mtype, body=b"", version=1, length=None):
+    return HDR.pack(version, mtype, len(body) if length is None else length) + body
+
+
+HELLO = msg(T_HELLO, struct.pack(">I", 1))
+
+
+def tls_context(a):
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_3
+    ctx.maximum_version = ssl.TLSVersion.TLSv1_3
+    ctx.load_cert_chain(a.cert or os.path.join(a.pki, "client.crt"),
+                        a.key or os.path.join(a.pki, "client.key"))
+    ctx.load_verify_locations(a.ca or os.path.join(a.pki, "ca.crt"))
+    ctx.check_hostname = True
+    return ctx
+
+
+def tcp_connect(a, source=None):
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    if source:
+        s.bind((source, 0))
+    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # time the server, not Nagle
+    s.settimeout(5)
+    s.connect((a.host, a.port))
+    return s
+
+
+def tls_connect(a, source=None):
+    raw = tcp_connect(a, source)
+    t = tls_context(a).wrap_socket(raw, server_hostname=a.name)
+    t.settimeout(5)
+    return t
+
+
+class Reader:
+    """Reads control messages from a TLS socket; notes how the stream ended."""
+
+    def __init__(self, sock):
+        self.s = sock
+        self.buf = b""
+        self.msgs = []
+        self.eof = None  # None: still open; else "eof", "reset", "tls:..."
+        self.eof_at = None
+
+    def pump(self, until):
+        """Read until the stream ends or the monotonic time 'until'."""
+        while self.eof is None:
+            left = until - now()
+            if left <= 0:
+                return
+            self.s.settimeout(min(left, 1.0))
+            try:
+                d = self.s.recv(4096)
+            except socket.timeout:
+                continue
+            except ssl.SSLWantReadError:
+                continue
+            except (ConnectionResetError, BrokenPipeError):
+                self.eof, self.eof_at = "reset", now()
+                return
+            except ssl.SSLError as e:
+                self.eof, self.eof_at = "tls:" + (e.reason or str(e)), now()
+                return
+            except OSError as e:
+                self.eof, self.eof_at = "os:" + errno.errorcode.get(e.errno, str(e.errno)), now()
+                return
+            if not d:
+                self.eof, self.eof_at = "eof", now()
+                return
+            self.buf += d
+            while len(self.buf) >= 4:
+                v, t, n = HDR.unpack_from(self.buf)
+                if len(self.buf) < 4 + n:
+                    break
+                self.msgs.append((t, self.buf[4:4 + n]))
+                self.buf = self.buf[4 + n:]
+
+    def wait_for(self, mtype, until):
+        while now() < until and self.eof is None:
+            if any(t == mtype for t, _ in self.msgs):
+                return True
+            self.pump(min(until, now() + 0.05))
+        return any(t == mtype for t, _ in self.msgs)
+
+    def error_code(self):
+        for t, b in self.msgs:
+            if t == T_ERROR and len(b) >= 2:
+                return struct.unpack_from(">H", b)[0]
+        return None
+
+    def error_text(self):
+        for t, b in self.msgs:
+            if t == T_ERROR and len(b) >= 4:
+                return b[4:].decode("ascii", "replace")
+        return ""
+
+
+def hello(sock, rd, timeout=3.0):
+    sock.sendall(HELLO)
+    if not rd.wait_for(T_WELCOME, now() + timeout):
+        raise SystemExit("no WELCOME after HELLO (end: %s, msgs %s)"
+                         % (rd.eof, [t for t, _ in rd.msgs]))
+    rd.msgs = [m for m in rd.msgs if m[0] != T_WELCOME]
+
+
+def out(**kv):
+    print(" ".join("%s=%s" % (k, v) for k, v in kv.items()), flush=True)
+
+
+def mode_good(a, source=None):
+    t0 = now()
+    s = tls_connect(a, source)
+    rd = Reader(s)
+    hello(s, rd)
+    ms = (now() - t0) * 1000
+    s.close()
+    return ms
+
+
+def exchange(a, data, want_hello):
+    """One connection: optional HELLO, send data, read to the end."""
+    s = tls_connect(a)
+    rd = Reader(s)
+    if want_hello:
+        hello(s, rd)
+    t0 = now()
+    if data:
+        s.sendall(data)
+    rd.pump(t0 + a.wait)
+    code = rd.error_code()
+    ms = (rd.eof_at - t0) * 1000 if rd.eof_at else None
+    s.close()
+    return rd, code, ms
+
+
+def mode_send(a):
+    rd, code, ms = exchange(a, bytes.fromhex(a.arg), a.hello)
+    out(error_code=code if code is not None else "none",
+        msgs=",".join(str(t) for t, _ in rd.msgs) or "none",
+        closed=rd.eof or "no",
+        close_ms="%.1f" % ms if ms is not None else "none",
+        error_text='"%s"' % rd.error_text().replace(" ", "_"))
+
+
+def mode_corpus(a):
+    for name in sorted(os.listdir(a.arg)):
+        with open(os.path.join(a.arg, name), "rb") as f:
+            data = f.read()
+        try:
+            rd, code, ms = exchange(a, data, a.hello)
+        except (OSError, ssl.SSLError) as e:
+            out(file=name, outcome="connect-failed:%s" % e.__class__.__name__, ms="none")
+            continue
+        if code is not None:
+            oc = "error:%d" % code
+        elif rd.eof:
+            oc = rd.eof
+        else:
+            oc = "open"
+        out(file=name, outcome=oc, ms="%.1f" % ms if ms is not None else "none",
+            msgs=",".join(str(t) for t, _ in rd.msgs) or "none")
+
+
+def mode_stall(a):
+    t_conn = now()
+    s = tls_connect(a)
+    rd = Reader(s)
+    if a.hello:
+        hello(s, rd)
+    s.sendall(bytes.fromhex(a.arg))
+    t_last = now()
+    rd.pump(t_last + a.wait)
+    kas = sum(1 for t, _ in rd.msgs if t == T_KEEPALIVE)
+    others = [t for t, _ in rd.msgs if t != T_KEEPALIVE]
+    if rd.eof_at is None:
+        out(closed="no", close_s="none", since_connect_s="none", keepalives=kas,
+            other_msgs=",".join(map(str, others)) or "none")
+    else:
+        out(closed=rd.eof, close_s="%.3f" % (rd.eof_at - t_last),
+            since_connect_s="%.3f" % (rd.eof_at - t_conn), keepalives=kas,
+            other_msgs=",".join(map(str, others)) or "none")
+    s.close()
+
+
+def wait_close(s, until):
+    """Plain socket: the time the peer closed it, or None at 'until'."""
+    while True:
+        left = until - now()
+        if left <= 0:
+            return None, "open"
+        r, _, _ = select.select([s], [], [], left)
+        if not r:
+            continue
+        try:
+            d = s.recv(4096)
+        except ConnectionResetError:
+            return now(), "reset"
+        if not d:
+            return now(), "eof"
+        # Data (a TLS alert, say) before the close: keep waiting for the end.
+
+
+def mode_silent(a, data=b""):
+    s = tcp_connect(a)
+    t0 = now()
+    if data:
+        s.sendall(data)
+    t, how = wait_close(s, t0 + a.wait)
+    out(closed=how, close_s="%.3f" % (t - t0) if t else "none")
+    s.close()
+
+
+def client_hello(a):
+    """The first flight of a real TLS 1.3 client, via memory BIOs."""
+    inc, outg = ssl.MemoryBIO(), ssl.MemoryBIO()
+    obj = tls_context(a).wrap_bio(inc, outg, server_hostname=a.name)
+    try:
+        obj.do_handshake()
+    except ssl.SSLWantReadError:
+        pass
+    data = outg.read()
+    if len(data) < 100 or data[0] != 0x16:
+        raise SystemExit("could not make a ClientHello (%d octets)" % len(data))
+    return data
+
+
+def mode_dribble(a):
+    ch = client_hello(a)
+    s = tcp_connect(a)
+    t0 = now()
+    sent = 0
+    how, t = "open", None
+    for b in ch:
+        try:
+            s.send(bytes([b]))
+        except (BrokenPipeError, ConnectionResetError):
+            t, how = now(), "reset-on-send"
+            break
+        sent += 1
+        t, how = wait_close(s, now() + a.every)
+        if t is not None:
+            break
+        if now() - t0 > a.wait:
+            break
+    out(closed=how, close_s="%.3f" % (t - t0) if t else "none", octets_sent=sent,
+        clienthello_octets=len(ch))
+    s.close()
+
+
+def proc_fds(pid):
+    return len(os.listdir("/proc/%d/fd" % pid))
+
+
+def proc_rss_kib(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return -1
+
+
+def mode_halfopen(a):
+    n = int(a.arg)
+    base_fds, base_rss = proc_fds(a.pid), proc_rss_kib(a.pid)
+    socks = []
+    t0 = now()
+    connect_failed = 0
+    for _ in range(n):
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        s.bind((a.source, 0))
+        s.settimeout(2)
+        try:
+            s.connect((a.host, a.port))
+        except OSError:
+            connect_failed += 1
+            s.close()
+            continue
+        s.setblocking(False)
+        socks.append(s)
+    t_open = now() - t0
+    # Give the server a moment to accept and refuse; then see which ended.
+    deadline = now() + 1.0
+    closed, first_close = set(), None
+    while now() < deadline and len(closed) < len(socks):
+        live = [s for s in socks if s.fileno() not in closed]
+        r, _, _ = select.select(live, [], [], max(0.0, deadline - now()))
+        for s in r:
+            try:
+                d = s.recv(1)
+            except (ConnectionResetError, BlockingIOError):
+                d = b""
+            if not d:
+                closed.add(s.fileno())
+                if first_close is None:
+                    first_close = now() - t0
+    held_fds, held_rss = proc_fds(a.pid), proc_rss_kib(a.pid)
+    ms = []
+    for _ in range(a.good):
+        ms.append(mode_good(a, a.good_source))
+    out(opened=len(socks), connect_failed=connect_failed, open_s="%.3f" % t_open,
+        closed_within_1s=len(closed), held=len(socks) - len(closed),
+        base_fds=base_fds, held_fds=held_fds, base_rss_kib=base_rss,
+        held_rss_kib=held_rss, good_handshakes=len(ms),
+        good_max_ms="%.1f" % max(ms), good_median_ms="%.1f" % sorted(ms)[len(ms) // 2])
+    for s in socks:
+        s.close()
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("mode")
+    p.add_argument("arg", nargs="?")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, required=True)
+    p.add_argument("--name", default="localhost", help="server name to verify")
+    p.add_argument("--pki", default=".")
+    p.add_argument("--cert")
+    p.add_argument("--key")
+    p.add_argument("--ca")
+    p.add_argument("--hello", action="store_true", help="send HELLO first")
+    p.add_argument("--wait", type=float, default=2.0)
+    p.add_argument("--every", type=float, default=1.0)
+    p.add_argument("--pid", type=int)
+    p.add_argument("--source", default="127.0.0.2")
+    p.add_argument("--good-source", default=None)
+    p.add_argument("--good", type=int, default=5)
+    a = p.parse_args()
+    if a.mode == "good":
+        out(handshake_ms="%.1f" % mode_good(a))
+    elif a.mode == "send":
+        mode_send(a)
+    elif a.mode == "corpus":
+        mode_corpus(a)
+    elif a.mode == "stall":
+        mode_stall(a)
+    elif a.mode == "silent":
+        mode_silent(a)
+    elif a.mode == "plain":
+        mode_silent(a, b"GET /\r\n")
+    elif a.mode == "dribble":
+        mode_dribble(a)
+    elif a.mode == "halfopen":
+        if a.pid is None:
+            p.error("halfopen needs --pid")
+        mode_halfopen(a)
+    else:
+        p.error("unknown mode " + a.mode)
+
+
+if __name__ == "__main__":
+    main()
