@@ -255,7 +255,7 @@ session_record(struct client *c, struct probe *p, const char *mode,
 	hs.interval_ns = p->interval_ns;
 	hs.size = p->size;
 	hs.timeout_ns = c->o->timeout_ns;
-	hs.timestamping = "kernel-rx";
+	hs.timestamping = p->tx_stamps ? "kernel-tx+rx" : "kernel-rx";
 	hs.started_ns = wall_ns();
 	p->hist_id = history_session_begin(c->hist, &hs);
 	storage_check(c, (int)(p->hist_id < 0 ? p->hist_id : 0));
@@ -286,7 +286,7 @@ session_granted(struct client *c, const struct ctl_grant *g)
 	ev.arg = p;
 	if (tls_conn_stamp_key(ctlc_tls(c->ctl), g->ssid, g->nonce, &key) != 0 ||
 	    probe_start(p, g, ctlc_peer(c->ctl), &key, c->o->timeout_ns, &ev) != 0 ||
-	    ev_add(c->ev, p->fd, EPOLLIN, on_probe_fd, p) != 0) {
+	    ev_add(c->ev, p->fd, EPOLLIN | EPOLLERR, on_probe_fd, p) != 0) {
 		stamp_key_wipe(&key);
 		log_warnx("cannot start probe session ssid %u", g->ssid);
 		return;
@@ -331,7 +331,7 @@ serverless_start(struct client *c, char *err, size_t errlen)
 		r = probe_start_plain(p, &dest, c->o->have_stamp_key ?
 		    &c->o->stamp_key : NULL, c->o->size, c->o->interval_ns,
 		    c->o->timeout_ns, &ev);
-	if (r != 0 || ev_add(c->ev, p->fd, EPOLLIN, on_probe_fd, p) != 0) {
+	if (r != 0 || ev_add(c->ev, p->fd, EPOLLIN | EPOLLERR, on_probe_fd, p) != 0) {
 		snprintf(err, errlen, "%s %s: cannot open the probe socket%s: %s",
 		    what, c->o->host, c->o->icmp ? " (ICMP needs net.ipv4."
 		    "ping_group_range to include this group, or root)" : "",

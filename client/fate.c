@@ -226,6 +226,22 @@ fate_sent(struct fate *f, int64_t mono_ns, int64_t wall_ns)
 	f->n.sent++;
 }
 
+void
+fate_tx_time(struct fate *f, uint64_t seq, int64_t tx_mono_ns,
+    int64_t window_ns)
+{
+	struct slot *s;
+
+	if (seq >= f->next_seq || f->next_seq - seq > f->mask)
+		return;
+	s = slot_of(f, seq);
+	/* The kernel stamps after the send call began; anything else is a
+	 * mismatched id, not a time to trust. */
+	if (s->seq == seq && s->state == FATE_PENDING &&
+	    tx_mono_ns >= s->send_mono && tx_mono_ns - s->send_mono < window_ns)
+		s->send_mono = tx_mono_ns;
+}
+
 uint64_t
 fate_next_seq(const struct fate *f)
 {

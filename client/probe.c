@@ -37,6 +37,9 @@ probe_track(struct probe *p, int64_t timeout_ns, const struct fate_events *ev)
 {
 	uint64_t ring;
 
+	/* Without transmit stamps RTT starts at the send call: still correct,
+	 * a few microseconds longer. */
+	p->tx_stamps = net_tx_timestamps(p->fd) == 0;
 	/* The window holds two timeouts of probes plus slack for late replies. */
 	ring = (uint64_t)(3 * timeout_ns / (p->interval_ns ? p->interval_ns : 1)) + 64;
 	if ((p->fate = fate_new(timeout_ns, ring, ev)) == NULL)
@@ -149,6 +152,8 @@ probe_send(struct probe *p, int64_t mono, int64_t wall)
 	/* The probe counts as sent even if the kernel refuses it: a local
 	 * send error on a broken path is loss the user must see. */
 	fate_sent(p->fate, mono, wall);
+	/* A refused send may still have used a stamp id: count it either way. */
+	p->tx_seq[p->tx_sent++ % 1024] = fate_next_seq(p->fate) - 1;
 	n = net_udp_send(p->fd, pkt, p->size, NULL);
 	if (n != (int)p->size) {
 		p->send_errors++;
@@ -220,6 +225,27 @@ probe_one(struct probe *p, const uint8_t *pkt, int n, const struct net_rx *rx,
 	cb(arg, p, seq, rtt, rx->ttl, kind);
 }
 
+/* Move kernel transmit stamps onto the probes they belong to. */
+static void
+probe_tx_stamps(struct probe *p)
+{
+	int64_t wall, mono_now, wall_now;
+	uint32_t id;
+	int r, i;
+
+	for (i = 0; i < PROBE_RX_BATCH; i++) {
+		if ((r = net_tx_timestamp_read(p->fd, &id, &wall)) == PM_E_AGAIN)
+			return;
+		if (r != 0 || p->fate == NULL || (uint32_t)(p->tx_sent - id) > 1024 ||
+		    id >= p->tx_sent)
+			continue;
+		mono_now = mono_ns();
+		wall_now = wall_ns();
+		fate_tx_time(p->fate, p->tx_seq[id % 1024],
+		    mono_now - (wall_now - wall), p->interval_ns / 2);
+	}
+}
+
 void
 probe_recv(struct probe *p, probe_reply_cb cb, void *arg)
 {
@@ -227,6 +253,8 @@ probe_recv(struct probe *p, probe_reply_cb cb, void *arg)
 	struct net_rx rx;
 	int i, n;
 
+	if (p->tx_stamps)
+		probe_tx_stamps(p);
 	for (i = 0; i < PROBE_RX_BATCH; i++) {
 		n = net_udp_recv(p->fd, pkt, sizeof(pkt), &rx);
 		if (n == PM_E_AGAIN)

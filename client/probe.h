@@ -43,6 +43,9 @@ struct probe {
 	int plain;			/* --stamp: no control channel */
 	enum stamp_mode mode;		/* authenticated unless plain without a key */
 	uint16_t icmp_id;
+	int tx_stamps;			/* kernel transmit timestamps enabled */
+	uint32_t tx_sent;		/* datagrams handed to the kernel: next stamp id */
+	uint64_t tx_seq[1024];		/* stamp id % 1024 -> probe seq */
 	uint64_t host_drops;		/* SO_RXQ_OVFL */
 	uint64_t send_errors;
 };

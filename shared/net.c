@@ -7,6 +7,8 @@
 #include <netinet/in.h>
 #include <netinet/ip.h>
 #include <netinet/tcp.h>
+#include <linux/errqueue.h>
+#include <linux/net_tstamp.h>
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
@@ -397,6 +399,52 @@ net_udp_send_tos(int fd, const void *buf, size_t len, const struct net_addr *to,
 	if ((n = sendmsg(fd, &msg, MSG_DONTWAIT)) < 0)
 		return errno == EAGAIN || errno == EWOULDBLOCK ? PM_E_AGAIN : PM_E_SYS;
 	return (int)n;
+}
+
+int
+net_tx_timestamps(int fd)
+{
+	int flags = SOF_TIMESTAMPING_TX_SOFTWARE | SOF_TIMESTAMPING_SOFTWARE |
+	    SOF_TIMESTAMPING_OPT_ID | SOF_TIMESTAMPING_OPT_TSONLY;
+
+	return net_setopt(fd, SOL_SOCKET, SO_TIMESTAMPING, flags);
+}
+
+int
+net_tx_timestamp_read(int fd, uint32_t *id, int64_t *wall_ns)
+{
+	union {
+		char b[512];
+		struct cmsghdr align;
+	} cbuf;
+	struct msghdr msg;
+	struct cmsghdr *c;
+	struct scm_timestamping ts;
+	struct sock_extended_err ee;
+	int have_ts = 0, have_id = 0;
+
+	memset(&msg, 0, sizeof(msg));
+	msg.msg_control = cbuf.b;
+	msg.msg_controllen = sizeof(cbuf.b);
+	if (recvmsg(fd, &msg, MSG_ERRQUEUE | MSG_DONTWAIT) < 0)
+		return PM_E_AGAIN;
+	for (c = CMSG_FIRSTHDR(&msg); c != NULL; c = CMSG_NXTHDR(&msg, c)) {
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPING) {
+			memcpy(&ts, CMSG_DATA(c), sizeof(ts));
+			*wall_ns = (int64_t)ts.ts[0].tv_sec * 1000000000LL +
+			    ts.ts[0].tv_nsec;
+			have_ts = 1;
+		} else if ((c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_RECVERR) ||
+		    (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_RECVERR)) {
+			memcpy(&ee, CMSG_DATA(c), sizeof(ee));
+			if (ee.ee_origin == SO_EE_ORIGIN_TIMESTAMPING) {
+				*id = ee.ee_data;
+				have_id = 1;
+			}
+		}
+	}
+	/* Anything else on the error queue (an ICMP error) is read and dropped. */
+	return have_ts && have_id ? 0 : PM_E_FORMAT;
 }
 
 int

@@ -74,6 +74,13 @@ int net_udp_send(int fd, const void *buf, size_t len, const struct net_addr *to)
 /* As net_udp_send, with this datagram's TOS / traffic class (-1: socket default). */
 int net_udp_send_tos(int fd, const void *buf, size_t len,
     const struct net_addr *to, int tos) PM_MUST_CHECK;
+/*
+ * Software transmit timestamps (SO_TIMESTAMPING with OPT_ID): the kernel
+ * queues one per datagram sent, numbered 0, 1, 2 ... on the error queue.
+ */
+int net_tx_timestamps(int fd) PM_MUST_CHECK;
+/* The next transmit timestamp: 0 with *id and *wall_ns, or PM_E_AGAIN. */
+int net_tx_timestamp_read(int fd, uint32_t *id, int64_t *wall_ns);
 /* DSCP (0..63) on every datagram the socket sends. */
 int net_set_dscp(int fd, int family, int dscp) PM_MUST_CHECK;
 /* Fix the peer of a UDP socket: the kernel then drops datagrams from others. */
