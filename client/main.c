@@ -63,21 +63,6 @@ static const struct conf_alias aliases[] = {
 	{ 'W', "timeout" }, { 's', "size" },
 };
 
-static void usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2), __noreturn__));
-
-static void
-usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "pktmon-client: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\nTry 'pktmon-client --help'.\n");
-	exit(EXIT_USAGE);
-}
-
 static void
 usage(void)
 {
@@ -128,32 +113,17 @@ defaults(struct client_conf *c)
 }
 
 static void
-read_stamp_key(const char *path, struct stamp_key *key)
-{
-	char buf[256];
-	FILE *f = fopen(path, "r");
-	size_t n;
-	int r;
-
-	if (f == NULL)
-		usage_error("cannot read --stamp-key-file %s", path);
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	r = stamp_key_from_hex(buf, key);
-	memset(buf, 0, sizeof(buf));
-	if (r != 0)
-		usage_error("--stamp-key-file %s: want 64 hex digits", path);
-}
-
-static void
 to_opts_plain(const struct client_conf *c, struct client_opts *o)
 {
 	o->plain = 1;
 	if (parse_hostport(c->stamp, o->host, sizeof(o->host), 862, &o->port) != 0)
 		usage_error("invalid --stamp '%s' (want HOST[:PORT])", c->stamp);
 	if (c->stamp_key_file != NULL) {
-		read_stamp_key(c->stamp_key_file, &o->stamp_key);
+		char err[256];
+
+		if (stamp_key_load(c->stamp_key_file, &o->stamp_key, err,
+		    sizeof(err)) != 0)
+			usage_error("--stamp-key-file: %s", err);
 		o->have_stamp_key = 1;
 	}
 	o->size = (uint16_t)(c->size ? c->size : o->have_stamp_key ? 112 : 44);

@@ -81,21 +81,6 @@ struct server {
 	int impaired;
 };
 
-static void usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2), __noreturn__));
-
-static void
-usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "pktmon-server: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\nTry 'pktmon-server --help'.\n");
-	exit(EXIT_USAGE);
-}
-
 static void
 usage(void)
 {
@@ -404,30 +389,13 @@ setup_loop(struct server *s)
 		fatal(EXIT_SETUP, "event loop set-up");
 }
 
-static int
-read_key_file(const char *path, struct stamp_key *key)
-{
-	char buf[256];
-	FILE *f = fopen(path, "r");
-	size_t n;
-	int r;
-
-	if (f == NULL)
-		fatal(EXIT_USAGE, "cannot read --stamp-key-file %s", path);
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	r = stamp_key_from_hex(buf, key);
-	memset(buf, 0, sizeof(buf));
-	return r;
-}
-
 /* --stamp-allow: the open reflector for plain STAMP senders. */
 static void
 setup_open(struct server *s)
 {
 	struct net_prefix *pfx;
 	struct stamp_key key;
+	char err[256];
 	size_t i;
 
 	if (s->o.stamp_allow.n == 0)
@@ -438,8 +406,9 @@ setup_open(struct server *s)
 		if (net_prefix_parse(s->o.stamp_allow.v[i], &pfx[i]) != 0)
 			usage_error("invalid --stamp-allow '%s' (want ADDR/BITS)",
 			    s->o.stamp_allow.v[i]);
-	if (s->o.stamp_key_file && read_key_file(s->o.stamp_key_file, &key) != 0)
-		usage_error("--stamp-key-file %s: want 64 hex digits", s->o.stamp_key_file);
+	if (s->o.stamp_key_file &&
+	    stamp_key_load(s->o.stamp_key_file, &key, err, sizeof(err)) != 0)
+		usage_error("--stamp-key-file: %s", err);
 	s->open = openpeers_new(pfx, s->o.stamp_allow.n,
 	    s->o.stamp_key_file ? &key : NULL, s->lim.min_interval_us);
 	stamp_key_wipe(&key);

@@ -94,3 +94,16 @@ fatalx(int code, const char *fmt, ...)
 	LOG_BODY(LOG_LVL_ERR, 0);
 	exit(code);
 }
+
+void
+usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", log_prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry '%s --help'.\n", log_prog);
+	exit(2);
+}

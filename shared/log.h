@@ -19,6 +19,8 @@ void log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 noreturn void fatal(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A usage error: the message, then "Try 'PROG --help'.", exit 2. */
+noreturn void usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 noreturn void fatalx(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif

@@ -69,6 +69,28 @@ stamp_key_from_hex(const char *hex, struct stamp_key *key)
 	return *hex == '\0' ? 0 : PM_E_FORMAT;
 }
 
+int
+stamp_key_load(const char *path, struct stamp_key *key, char *err, size_t errlen)
+{
+	char buf[256];
+	FILE *f = fopen(path, "r");
+	size_t n;
+	int r;
+
+	if (f == NULL) {
+		snprintf(err, errlen, "cannot read key file %s", path);
+		return PM_E_SYS;
+	}
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	r = stamp_key_from_hex(buf, key);
+	OPENSSL_cleanse(buf, sizeof(buf));
+	if (r != 0)
+		snprintf(err, errlen, "key file %s: want 64 hex digits", path);
+	return r;
+}
+
 void
 stamp_key_wipe(struct stamp_key *key)
 {

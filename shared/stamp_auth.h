@@ -21,6 +21,9 @@ int stamp_auth_sign(const struct stamp_key *key, uint8_t *pkt, size_t len) PM_MU
 int stamp_auth_verify(const struct stamp_key *key, const uint8_t *pkt, size_t len) PM_MUST_CHECK;
 /* A key written as hex (64 digits; whitespace around it ignored). */
 int stamp_key_from_hex(const char *hex, struct stamp_key *key) PM_MUST_CHECK;
+/* Read a key file holding the key in hex; err names the file at fault. */
+int stamp_key_load(const char *path, struct stamp_key *key, char *err,
+    size_t errlen) PM_MUST_CHECK;
 /* Wipes a key so it does not linger in freed memory. */
 void stamp_key_wipe(struct stamp_key *key);
 

@@ -1,0 +1,427 @@
+/*
+ * session: probe sessions from open to close, renewals, and the replies
+ * they get.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine.h"
+
+/* ---- fate callbacks ---------------------------------------------------- */
+
+static void
+fate_row_cb(void *arg, const struct fate_row *row)
+{
+	struct probe *p = arg;
+	struct client *c = p->owner;
+
+	history_probe(c->hist, p->hist_id, row);
+	renewal_after(c, p, row);
+}
+
+static void
+fate_lost_cb(void *arg, const struct fate_row *row)
+{
+	struct probe *p = arg;
+	struct client *c = p->owner;
+
+	out_lost(row->seq, p == c->cur ? 0 : p->num);
+	if (!c->in_episode) {
+		c->in_episode = 1;
+		c->episode_start = row->sent_wall_ns;
+		c->episode_lost = 0;
+		episode_event(c, "loss-start");
+	}
+	c->episode_lost++;
+	if (p != c->cur)
+		return;		/* a drained session's tail must not re-trigger */
+	policy_observe(c->pol, 1);
+	if (c->episode_first_loss < 0)
+		c->episode_first_loss = row->sent_wall_ns;
+}
+
+static void
+fate_resolved_cb(void *arg, uint64_t nfwd, uint64_t nbwd, uint64_t nunknown)
+{
+	struct probe *p = arg;
+
+	out_resolved(p->num, nfwd, nbwd, nunknown);
+}
+
+static const struct fate_events fate_ev_template = {
+	fate_row_cb, fate_lost_cb, fate_resolved_cb, NULL
+};
+
+/* ---- sessions ----------------------------------------------------------- */
+
+static void
+keylog(const struct client *c, const struct probe *p)
+{
+	FILE *f;
+	size_t i;
+
+	if (c->o->keylog == NULL || (f = fopen(c->o->keylog, "a")) == NULL)
+		return;
+	fprintf(f, "PKTMON_STAMP_KEY %u %u ", p->ssid, net_addr_port(&p->local));
+	for (i = 0; i < sizeof(p->key.k); i++)
+		fprintf(f, "%02x", p->key.k[i]);
+	fputc('\n', f);
+	fclose(f);
+}
+
+void
+add_counts(struct fate_counts *to, const struct fate_counts *n)
+{
+	to->sent += n->sent;
+	to->answered += n->answered;
+	to->reordered += n->reordered;
+	to->late += n->late;
+	to->duplicates += n->duplicates;
+	to->stale += n->stale;
+	to->lost_fwd += n->lost_fwd;
+	to->lost_bwd += n->lost_bwd;
+	to->lost_unknown += n->lost_unknown;
+	to->lost_pending += n->lost_pending;
+}
+
+void
+storage_check(struct client *c, int r)
+{
+	if (r < 0 && !c->storage_failed) {
+		c->storage_failed = 1;
+		log_warnx("history %s: write failed; probing continues", c->o->db);
+	}
+}
+
+/* Close the books on p and free it. */
+void
+session_finish(struct client *c, struct probe *p, const char *reason,
+    int have_rx, uint64_t rx)
+{
+	if (p->fate != NULL) {
+		fate_close(p->fate, have_rx, rx);
+		add_counts(&c->done, fate_counts(p->fate));
+		storage_check(c, history_flush(c->hist));
+		if (p->hist_id > 0)
+			storage_check(c, history_session_end(c->hist, p->hist_id,
+			    wall_ns(), reason, p->renewed_to, fate_counts(p->fate),
+			    have_rx, rx));
+	}
+	c->host_drops += p->host_drops;
+	c->send_errors += p->send_errors;
+	if (p->fd >= 0)
+		ev_del(c->ev, p->fd);
+	probe_free(p);
+}
+
+void
+old_remove(struct client *c, unsigned i)
+{
+	c->old[i] = c->old[--c->nold];
+}
+
+static int
+session_new(struct client *c, struct probe **out)
+{
+	struct probe *p = calloc(1, sizeof(*p));
+	int r;
+
+	if (p == NULL)
+		return PM_E_NOMEM;
+	p->fd = -1;
+	p->owner = c;
+	p->num = ++c->next_num;
+	p->st = PROBE_OPENING;
+	if ((r = probe_open(p, ctlc_peer(c->ctl)->ss.ss_family)) != 0) {
+		log_warn("cannot open a UDP socket for probing");
+		free(p);
+		return r;
+	}
+	*out = p;
+	return 0;
+}
+
+void
+send_ctl(struct client *c, const struct ctl_msg *m)
+{
+	if (ctlc_send(c->ctl, m) != 0)
+		log_warnx("server %s: control send failed", c->o->server);
+	(void)ev_mod(c->ev, ctlc_fd(c->ctl),
+	    EPOLLIN | (ctlc_wants_write(c->ctl) ? EPOLLOUT : 0));
+}
+
+void
+session_open(struct client *c)
+{
+	struct ctl_msg m;
+
+	if (session_new(c, &c->cur) != 0)
+		return;
+	memset(&m, 0, sizeof(m));
+	m.type = CTL_OPEN;
+	m.u.open.interval_us = (uint32_t)(c->o->interval_ns / NS_PER_US);
+	m.u.open.size = c->o->size;
+	m.u.open.udp_port = net_addr_port(&c->cur->local);
+	send_ctl(c, &m);
+}
+
+/* Store a started session and announce it. */
+static void
+session_record(struct client *c, struct probe *p, const char *mode,
+    const char *how)
+{
+	struct history_session hs;
+	char local[NET_ADDRSTRLEN], remote[NET_ADDRSTRLEN], lip[NET_ADDRSTRLEN];
+	char rip[NET_ADDRSTRLEN];
+
+	net_addr_str(&p->local, local, sizeof(local));
+	net_addr_str(&p->remote, remote, sizeof(remote));
+	snprintf(lip, sizeof(lip), "%.*s", (int)(strrchr(local, ':') - local), local);
+	snprintf(rip, sizeof(rip), "%.*s", (int)(strrchr(remote, ':') - remote), remote);
+	memset(&hs, 0, sizeof(hs));
+	hs.server = c->o->server;
+	hs.mode = mode;
+	hs.ssid = p->ssid;
+	hs.local_addr = lip;
+	hs.local_port = net_addr_port(&p->local);
+	hs.remote_addr = rip;
+	hs.remote_port = net_addr_port(&p->remote);
+	hs.interval_ns = p->interval_ns;
+	hs.size = p->size;
+	hs.timeout_ns = c->o->timeout_ns;
+	hs.timestamping = p->tx_stamps ? "kernel-tx+rx" : "kernel-rx";
+	hs.started_ns = wall_ns();
+	p->hist_id = history_session_begin(c->hist, &hs);
+	storage_check(c, (int)(p->hist_id < 0 ? p->hist_id : 0));
+	c->sessions++;
+	out_session(p->num, p->ssid, local, remote, p->interval_ns, how);
+	if (c->o->dscp >= 0 && probe_set_dscp(p, c->o->dscp) != 0)
+		log_warn("cannot set DSCP %d on the probe socket", c->o->dscp);
+	if (c->start_mono == 0) {
+		uint64_t seed = 0;
+
+		if (tls_random(&seed, sizeof(seed)) != 0)
+			seed = (uint64_t)wall_ns();
+		c->start_mono = mono_ns();
+		pace_init(&c->pace, c->start_mono, p->interval_ns, c->o->poisson, seed);
+		(void)ev_timer_at(c->send_tfd, c->start_mono);
+	}
+	pace_set_interval(&c->pace, p->interval_ns);
+}
+
+/* The server granted cur: derive its key, start probing, record it. */
+void
+session_granted(struct client *c, const struct ctl_grant *g)
+{
+	struct probe *p = c->cur;
+	struct fate_events ev = fate_ev_template;
+	struct stamp_key key;
+
+	ev.arg = p;
+	if (tls_conn_stamp_key(ctlc_tls(c->ctl), g->ssid, g->nonce, &key) != 0 ||
+	    probe_start(p, g, ctlc_peer(c->ctl), &key, c->o->timeout_ns, &ev) != 0 ||
+	    ev_add(c->ev, p->fd, EPOLLIN | EPOLLERR, on_probe_fd, p) != 0) {
+		stamp_key_wipe(&key);
+		log_warnx("cannot start probe session ssid %u", g->ssid);
+		return;
+	}
+	stamp_key_wipe(&key);
+	c->backoff = 0;
+	keylog(c, p);
+	session_record(c, p, "stamp-auth",
+	    p->interval_ns != c->o->interval_ns ? "interval set by the server" :
+	    "authenticated STAMP");
+	if (c->stopping)
+		session_retire(c);
+}
+
+/*
+ * Without a pktmon server (--icmp HOST, --stamp HOST:PORT): one session,
+ * no control channel, no renewal, loss direction unknown.
+ */
+int
+serverless_start(struct client *c, char *err, size_t errlen)
+{
+	struct fate_events ev = fate_ev_template;
+	const char *what = c->o->icmp ? "--icmp" : "--stamp";
+	struct net_addr dest;
+	struct probe *p;
+	int r;
+
+	if (net_resolve(c->o->host, c->o->port, SOCK_DGRAM, &dest) != 0) {
+		snprintf(err, errlen, "%s %s: cannot resolve the name", what, c->o->host);
+		return EXIT_CONNECT;
+	}
+	if ((p = calloc(1, sizeof(*p))) == NULL)
+		return EXIT_CONNECT;
+	p->fd = -1;
+	p->owner = c;
+	p->num = ++c->next_num;
+	ev.arg = p;
+	if (c->o->icmp)
+		r = probe_start_icmp(p, &dest, c->o->size, c->o->interval_ns,
+		    c->o->timeout_ns, &ev);
+	else
+		r = probe_start_plain(p, &dest, c->o->have_stamp_key ?
+		    &c->o->stamp_key : NULL, c->o->size, c->o->interval_ns,
+		    c->o->timeout_ns, &ev);
+	if (r != 0 || ev_add(c->ev, p->fd, EPOLLIN | EPOLLERR, on_probe_fd, p) != 0) {
+		snprintf(err, errlen, "%s %s: cannot open the probe socket%s: %s",
+		    what, c->o->host, c->o->icmp ? " (ICMP needs net.ipv4."
+		    "ping_group_range to include this group, or root)" : "",
+		    strerror(errno));
+		probe_free(p);
+		return EXIT_CONNECT;
+	}
+	c->cur = p;
+	if (c->o->icmp)
+		session_record(c, p, "icmp", p->icmp == 2 ?
+		    "ICMP echo, raw socket" : "ICMP echo");
+	else
+		session_record(c, p, p->mode == STAMP_AUTH ? "stamp-plain-auth" :
+		    "stamp-plain", p->mode == STAMP_AUTH ?
+		    "plain STAMP, authenticated" : "plain STAMP, unauthenticated");
+	out_note("%s mode: loss direction and session renewal are not available "
+	    "without a pktmon server", c->o->icmp ? "ICMP" : "plain STAMP");
+	return 0;
+}
+
+/* No control channel: ICMP or plain STAMP. */
+int
+serverless(const struct client *c)
+{
+	return c->o->icmp || c->o->plain;
+}
+
+/* Stop sending on cur and let it drain. */
+void
+session_retire(struct client *c)
+{
+	struct probe *p = c->cur;
+
+	if (p == NULL || p->st == PROBE_OPENING)
+		return;	/* a grant is on its way; it retires when it comes */
+	c->cur = NULL;
+	p->st = PROBE_DRAINING;
+	p->stop_mono = mono_ns();
+	if (c->nold < MAX_OLD)
+		c->old[c->nold++] = p;
+	else
+		session_finish(c, p, "aborted", 0, 0);
+}
+
+/* ---- renewal ------------------------------------------------------------ */
+
+/*
+ * Loss over the first `window` probes of a session that a renewal created,
+ * counted as each one's first outcome (answer or timeout) arrives, so the
+ * figure compares like with like against the window before the renewal.
+ */
+void
+renewal_after(struct client *c, struct probe *p, const struct fate_row *row)
+{
+	uint32_t w = c->o->policy.window ? c->o->policy.window : 20;
+	int first = row->dups == 0 && (row->fate == FATE_ANSWERED ||
+	    row->fate == FATE_REORDERED || row->fate == FATE_LOST);
+
+	if (p->renewal_id <= 0 || p->after_n >= w || row->seq >= w || !first)
+		return;
+	p->after_n++;
+	p->after_lost += row->fate == FATE_LOST;
+	if (p->after_n == w)
+		storage_check(c, history_renewal_after(c->hist, p->renewal_id,
+		    100.0 * p->after_lost / w));
+}
+
+static void
+renew(struct client *c, enum policy_reason why, const char *detail)
+{
+	struct history_renewal hr;
+	struct probe *old = c->cur, *p;
+	struct ctl_msg m;
+
+	if (session_new(c, &p) != 0)
+		return;
+	memset(&hr, 0, sizeof(hr));
+	hr.from_session = old->hist_id;
+	hr.requested_ns = wall_ns();
+	hr.reason = ctl_renew_reason_name(why);
+	hr.detail = detail;
+	hr.first_loss_ns = c->episode_first_loss;
+	hr.loss_before_pct = policy_window_loss(c->pol);
+	p->renewal_id = history_renewal_begin(c->hist, &hr);
+	storage_check(c, (int)(p->renewal_id < 0 ? p->renewal_id : 0));
+	memset(&m, 0, sizeof(m));
+	m.type = CTL_RENEW;
+	m.u.renew.old_ssid = old->ssid;
+	m.u.renew.reason = (uint8_t)why;
+	m.u.renew.udp_port = net_addr_port(&p->local);
+	session_retire(c);
+	c->cur = p;
+	send_ctl(c, &m);
+	policy_renewed(c->pol, mono_ns());
+	c->renewals++;
+	c->renew_by_reason[why]++;
+	c->episode_first_loss = -1;
+	out_renewal(hr.reason, detail, old->num, p->num);
+}
+
+void
+renew_check(struct client *c)
+{
+	enum policy_reason why;
+	char detail[96];
+
+	if (!c->o->renew || serverless(c) || c->stopping || c->cur == NULL ||
+	    c->cur->st != PROBE_ACTIVE)
+		return;
+	why = policy_check(c->pol, mono_ns(), detail, sizeof(detail));
+	if (why != POLICY_NONE)
+		renew(c, why, detail);
+}
+
+/* ---- replies ------------------------------------------------------------ */
+
+static void
+on_reply(void *arg, struct probe *p, uint64_t seq, int64_t rtt_ns, int ttl,
+    enum fate_rx kind)
+{
+	struct client *c = arg;
+
+	out_reply(seq, rtt_ns, ttl, kind, p == c->cur ? 0 : p->num);
+	if (kind == FATE_RX_DUPLICATE)
+		return;
+	rtt_add(&c->rtt, rtt_ns);
+	expo_rtt_add(&c->expo_rtt, rtt_ns);
+	if (p->renewal_id > 0 && p->got_reply == 1) {
+		p->got_reply = 2;
+		storage_check(c, history_renewal_first_reply(c->hist,
+		    p->renewal_id, wall_ns()));
+	}
+	if (p != c->cur || kind == FATE_RX_LATE)
+		return;
+	policy_observe(c->pol, 0);
+	rtt_add(&c->period_rtt, rtt_ns);
+	/* A full window without loss ends the episode. */
+	if (policy_window_fill(c->pol) >= c->o->policy.window &&
+	    policy_window_loss(c->pol) == 0.0) {
+		c->episode_first_loss = -1;
+		if (c->in_episode) {
+			episode_event(c, "loss-end");
+			c->in_episode = 0;
+		}
+	}
+}
+
+void
+on_probe_fd(struct ev *ev, int fd, uint32_t events, void *arg)
+{
+	struct probe *p = arg;
+
+	(void)ev;
+	(void)fd;
+	(void)events;
+	probe_recv(p, on_reply, p->owner);
+}
