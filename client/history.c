@@ -1,80 +1,27 @@
 /*
- * history: SQLite in WAL mode with batched probe writes.
+ * history: the client's SQLite history. The probing thread only queues:
+ * rows and deferred statements go into a buffer under a mutex, and a
+ * writer thread writes them in one transaction per batch (BEGIN IMMEDIATE
+ * ... COMMIT) and checkpoints the WAL. So a locked database (busy_timeout
+ * 5 s), a full disk or an fsync never stalls probing; rows wait, bounded,
+ * and are counted if they cannot be kept.
  */
 #include <errno.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include <sqlite3.h>
-
-#include "history.h"
+#include "history_int.h"
 #include "log.h"
 
 #define HISTORY_VERSION 1
-#define HISTORY_BUF_MAX (1u << 18)	/* rows held while the database fails */
+#define HISTORY_ROWS_MAX (1u << 20)	/* rows held while the database fails */
+#define HISTORY_META_MAX 4096
+#define WRITER_WAKE_SEC 1
+#define TRUNCATE_EVERY 10		/* try to shrink the WAL every 10 s */
 
 extern const char pm_schema_sql[];
-
-struct pending {
-	int64_t session_id;
-	struct fate_row row;
-};
-
-/*
- * Checkpoints run on their own connection in a thread: a checkpoint
- * fsyncs the database file, and doing that inside a commit on the probing
- * thread stalled the event loop by milliseconds. The writer connection has
- * auto-checkpoint off and, with synchronous = NORMAL, only appends to the
- * WAL.
- */
-struct checkpointer {
-	pthread_t thread;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	sqlite3 *db;
-	int stop, running;
-};
-
-struct history {
-	sqlite3 *db;
-	struct checkpointer ck;
-	char *path;
-	sqlite3_stmt *ins_probe;
-	struct pending *buf;
-	size_t nbuf, capbuf;
-	uint64_t unstored, stored;
-	int64_t last_warn;
-};
-
-static int
-history_exec(struct history *h, const char *sql)
-{
-	char *msg = NULL;
-
-	if (sqlite3_exec(h->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		log_warnx("history %s: %s", h->path, msg ? msg : "error");
-		sqlite3_free(msg);
-		return PM_E_DB;
-	}
-	return 0;
-}
-
-static int
-history_int(struct history *h, const char *sql, int64_t *out)
-{
-	sqlite3_stmt *st;
-	int rc;
-
-	if (sqlite3_prepare_v2(h->db, sql, -1, &st, NULL) != SQLITE_OK)
-		return PM_E_DB;
-	rc = sqlite3_step(st);
-	*out = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-	sqlite3_finalize(st);
-	return rc == SQLITE_ROW ? 0 : PM_E_DB;
-}
 
 /* quick_check == "ok"? Anything else, including a non-database, is corrupt. */
 static int
@@ -197,72 +144,172 @@ history_connect(struct history *h, int durability_full, char *err, size_t errlen
 	return 0;
 }
 
-#define CHECKPOINT_EVERY_SEC 1
-#define TRUNCATE_EVERY 10	/* try to shrink the WAL file every 10 s */
+
+/* ---- the queue --------------------------------------------------------- */
+
+static int
+batch_reserve(void **arr, size_t *cap, size_t need, size_t elem, size_t max)
+{
+	size_t ncap = *cap ? *cap : 64;
+	void *n;
+
+	if (need <= *cap)
+		return 0;
+	while (ncap < need)
+		ncap *= 2;
+	if (ncap > max)
+		ncap = max;
+	if (need > ncap || (n = realloc(*arr, ncap * elem)) == NULL)
+		return -1;
+	*arr = n;
+	*cap = ncap;
+	return 0;
+}
+
+/* Append everything from src to dst (dst keeps order: older first). */
+static uint64_t
+batch_move(struct batch *dst, struct batch *src)
+{
+	uint64_t dropped = 0;
+
+	if (batch_reserve((void **)&dst->rows, &dst->caprows, dst->nrows + src->nrows,
+	    sizeof(*dst->rows), HISTORY_ROWS_MAX) == 0) {
+		memcpy(dst->rows + dst->nrows, src->rows, src->nrows * sizeof(*src->rows));
+		dst->nrows += src->nrows;
+	} else
+		dropped += src->nrows;
+	if (batch_reserve((void **)&dst->meta, &dst->capmeta, dst->nmeta + src->nmeta,
+	    sizeof(*dst->meta), HISTORY_META_MAX) == 0) {
+		memcpy(dst->meta + dst->nmeta, src->meta, src->nmeta * sizeof(*src->meta));
+		dst->nmeta += src->nmeta;
+	} else
+		dropped += src->nmeta;
+	src->nrows = src->nmeta = 0;
+	return dropped;
+}
+
+static void
+batch_free(struct batch *b)
+{
+	free(b->rows);
+	free(b->meta);
+	memset(b, 0, sizeof(*b));
+}
+
+void
+history_probe(struct history *h, int64_t session_id, const struct fate_row *row)
+{
+	pthread_mutex_lock(&h->mu);
+	if (batch_reserve((void **)&h->in.rows, &h->in.caprows, h->in.nrows + 1,
+	    sizeof(*h->in.rows), HISTORY_ROWS_MAX) != 0 ||
+	    h->in.nrows + h->out.nrows >= HISTORY_ROWS_MAX)
+		h->unstored++;	/* the database has failed for long: count, never hide */
+	else {
+		h->in.rows[h->in.nrows].session_id = session_id;
+		h->in.rows[h->in.nrows].row = *row;
+		h->in.nrows++;
+	}
+	pthread_mutex_unlock(&h->mu);
+}
+
+static int
+meta_push(struct history *h, const struct meta *m)
+{
+	int r = 0;
+
+	pthread_mutex_lock(&h->mu);
+	if (batch_reserve((void **)&h->in.meta, &h->in.capmeta, h->in.nmeta + 1,
+	    sizeof(*h->in.meta), HISTORY_META_MAX) != 0) {
+		h->unstored++;
+		r = PM_E_DB;
+	} else
+		h->in.meta[h->in.nmeta++] = *m;
+	pthread_mutex_unlock(&h->mu);
+	return r;
+}
+
+int
+history_flush(struct history *h)
+{
+	int failed;
+
+	pthread_mutex_lock(&h->mu);
+	h->kick = 1;
+	pthread_cond_signal(&h->cv);
+	failed = h->failed;
+	pthread_mutex_unlock(&h->mu);
+	return failed ? PM_E_DB : 0;
+}
+
+/* ---- the writer thread ------------------------------------------------- */
+
+static void
+writer_report(struct history *h, int ok, size_t n)
+{
+	pthread_mutex_lock(&h->mu);
+	h->failed = !ok;
+	if (ok)
+		h->stored += n;
+	pthread_mutex_unlock(&h->mu);
+	if (!ok && time(NULL) - h->last_warn >= 60) {
+		h->last_warn = time(NULL);
+		log_warnx("history %s: cannot write (%s); holding %zu rows and "
+		    "retrying", h->path, sqlite3_errmsg(h->db),
+		    h->out.nrows + h->out.nmeta);
+	}
+}
 
 static void *
-checkpointer_run(void *arg)
+writer_run(void *arg)
 {
-	struct checkpointer *ck = arg;
+	struct history *h = arg;
 	struct timespec ts;
-	unsigned n = 0;
+	unsigned wakes = 0;
+	int stop = 0;
+	size_t n;
 
-	pthread_mutex_lock(&ck->mu);
-	while (!ck->stop) {
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		ts.tv_sec += CHECKPOINT_EVERY_SEC;
-		pthread_cond_timedwait(&ck->cv, &ck->mu, &ts);
-		if (ck->stop)
-			break;
-		pthread_mutex_unlock(&ck->mu);
-		/* PASSIVE never waits; TRUNCATE gives up at once if a reader
-		 * (a report) still needs the old frames, and tries again later. */
-		(void)sqlite3_wal_checkpoint_v2(ck->db, NULL, ++n % TRUNCATE_EVERY ?
-		    SQLITE_CHECKPOINT_PASSIVE : SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
-		pthread_mutex_lock(&ck->mu);
+	while (!stop) {
+		pthread_mutex_lock(&h->mu);
+		if (!h->kick && !h->stop) {
+			clock_gettime(CLOCK_MONOTONIC, &ts);
+			ts.tv_sec += WRITER_WAKE_SEC;
+			pthread_cond_timedwait(&h->cv, &h->mu, &ts);
+		}
+		h->kick = 0;
+		stop = h->stop;
+		h->unstored += batch_move(&h->out, &h->in);
+		pthread_mutex_unlock(&h->mu);
+		n = h->out.nrows;
+		if (h->out.nrows + h->out.nmeta > 0) {
+			int ok = history_write(h, &h->out) == 0;
+
+			writer_report(h, ok, n);
+			if (ok)
+				h->out.nrows = h->out.nmeta = 0;
+		}
+		if (++wakes % 4 == 0 || stop)
+			history_checkpoint(h, wakes % (4 * TRUNCATE_EVERY) == 0);
 	}
-	pthread_mutex_unlock(&ck->mu);
 	return NULL;
 }
 
 static int
-checkpointer_start(struct history *h)
+writer_start(struct history *h)
 {
-	struct checkpointer *ck = &h->ck;
 	pthread_condattr_t ca;
 
-	if (sqlite3_open_v2(h->path, &ck->db, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
-		return PM_E_DB;
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&ck->cv, &ca);
+	pthread_cond_init(&h->cv, &ca);
 	pthread_condattr_destroy(&ca);
-	pthread_mutex_init(&ck->mu, NULL);
-	if (pthread_create(&ck->thread, NULL, checkpointer_run, ck) != 0)
+	pthread_mutex_init(&h->mu, NULL);
+	if (pthread_create(&h->thread, NULL, writer_run, h) != 0)
 		return PM_E_SYS;
-	ck->running = 1;
+	h->running = 1;
 	return 0;
 }
 
-static void
-checkpointer_stop(struct history *h)
-{
-	struct checkpointer *ck = &h->ck;
-
-	if (ck->running) {
-		pthread_mutex_lock(&ck->mu);
-		ck->stop = 1;
-		pthread_cond_signal(&ck->cv);
-		pthread_mutex_unlock(&ck->mu);
-		pthread_join(ck->thread, NULL);
-		pthread_cond_destroy(&ck->cv);
-		pthread_mutex_destroy(&ck->mu);
-		ck->running = 0;
-	}
-	sqlite3_close(ck->db);
-	ck->db = NULL;
-}
+/* ---- open and close ---------------------------------------------------- */
 
 int
 history_open(const char *path, int durability_full, struct history **out,
@@ -280,13 +327,16 @@ history_open(const char *path, int durability_full, struct history **out,
 		goto fail;
 	if (sqlite3_prepare_v3(h->db, "INSERT OR REPLACE INTO probes (session_id, "
 	    "seq, sent_ns, rtt_ns, fate, dups, ttl) VALUES (?, ?, ?, ?, ?, ?, ?)",
-	    -1, SQLITE_PREPARE_PERSISTENT, &h->ins_probe, NULL) != SQLITE_OK) {
+	    -1, SQLITE_PREPARE_PERSISTENT, &h->ins_probe, NULL) != SQLITE_OK ||
+	    history_int(h, "SELECT coalesce(max(id), 0) FROM sessions",
+	    &h->last_session) != 0 || history_int(h, "SELECT coalesce(max(id), 0) "
+	    "FROM renewals", &h->last_renewal) != 0) {
 		snprintf(err, errlen, "history %s: %s", path, sqlite3_errmsg(h->db));
 		r = PM_E_DB;
 		goto fail;
 	}
-	if ((r = checkpointer_start(h)) != 0) {
-		snprintf(err, errlen, "history %s: cannot start the checkpointer", path);
+	if ((r = writer_start(h)) != 0) {
+		snprintf(err, errlen, "history %s: cannot start the writer thread", path);
 		goto fail;
 	}
 	*out = h;
@@ -303,68 +353,55 @@ history_close(struct history *h)
 
 	if (h == NULL)
 		return 0;
-	if (h->db != NULL && h->nbuf > 0 && history_flush(h) != 0) {
-		log_warnx("history %s: %zu rows could not be written at exit",
-		    h->path, h->nbuf);
-		h->unstored += h->nbuf;
+	if (h->running) {
+		/* The writer makes a last attempt with everything queued. */
+		pthread_mutex_lock(&h->mu);
+		h->stop = 1;
+		pthread_cond_signal(&h->cv);
+		pthread_mutex_unlock(&h->mu);
+		pthread_join(h->thread, NULL);
+		pthread_cond_destroy(&h->cv);
+		pthread_mutex_destroy(&h->mu);
 	}
-	lost = h->unstored;
-	checkpointer_stop(h);
+	lost = h->unstored + h->in.nrows + h->in.nmeta + h->out.nrows + h->out.nmeta;
+	if (lost > h->unstored)
+		log_warnx("history %s: %llu rows could not be written at exit",
+		    h->path, (unsigned long long)(lost - h->unstored));
 	sqlite3_finalize(h->ins_probe);
 	sqlite3_close(h->db);
-	free(h->buf);
+	batch_free(&h->in);
+	batch_free(&h->out);
 	free(h->path);
 	free(h);
 	return lost;
 }
 
-static void
-bind_text_or_null(sqlite3_stmt *st, int i, const char *s)
-{
-	if (s != NULL)
-		sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
-	else
-		sqlite3_bind_null(st, i);
-}
-
-static int
-history_step_done(struct history *h, sqlite3_stmt *st)
-{
-	int rc = sqlite3_step(st);
-
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		log_warnx("history %s: %s", h->path, sqlite3_errmsg(h->db));
-		return PM_E_DB;
-	}
-	return 0;
-}
+/* ---- deferred rows ----------------------------------------------------- */
 
 int64_t
 history_session_begin(struct history *h, const struct history_session *s)
 {
-	sqlite3_stmt *st;
-
-	if (sqlite3_prepare_v2(h->db, "INSERT INTO sessions (server, mode, ssid, "
+	int64_t id = ++h->last_session;
+	struct meta m = { "INSERT INTO sessions (id, server, mode, ssid, "
 	    "local_addr, local_port, remote_addr, remote_port, interval_ns, size, "
 	    "timeout_ns, timestamping, started_ns) VALUES "
-	    "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", -1, &st, NULL) != SQLITE_OK)
-		return PM_E_DB;
-	bind_text_or_null(st, 1, s->server);
-	bind_text_or_null(st, 2, s->mode);
-	sqlite3_bind_int(st, 3, (int)s->ssid);
-	bind_text_or_null(st, 4, s->local_addr);
-	sqlite3_bind_int(st, 5, (int)s->local_port);
-	bind_text_or_null(st, 6, s->remote_addr);
-	sqlite3_bind_int(st, 7, (int)s->remote_port);
-	sqlite3_bind_int64(st, 8, s->interval_ns);
-	sqlite3_bind_int(st, 9, (int)s->size);
-	sqlite3_bind_int64(st, 10, s->timeout_ns);
-	bind_text_or_null(st, 11, s->timestamping);
-	sqlite3_bind_int64(st, 12, s->started_ns);
-	if (history_step_done(h, st) != 0)
-		return PM_E_DB;
-	return sqlite3_last_insert_rowid(h->db);
+	    "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", 0, { { 0, 0, 0, "" } } };
+
+	meta_int(&m, id);
+	meta_text(&m, s->server);
+	meta_text(&m, s->mode);
+	meta_int(&m, s->ssid);
+	meta_text(&m, s->local_addr);
+	meta_int(&m, s->local_port);
+	meta_text(&m, s->remote_addr);
+	meta_int(&m, s->remote_port);
+	meta_int(&m, s->interval_ns);
+	meta_int(&m, s->size);
+	meta_int(&m, s->timeout_ns);
+	meta_text(&m, s->timestamping);
+	meta_int(&m, s->started_ns);
+	(void)meta_push(h, &m);
+	return id;
 }
 
 int
@@ -372,175 +409,100 @@ history_session_end(struct history *h, int64_t id, int64_t ended_ns,
     const char *reason, int64_t renewed_to, const struct fate_counts *c,
     int have_rx, uint64_t reflector_rx)
 {
-	sqlite3_stmt *st;
+	struct meta m = { "UPDATE sessions SET ended_ns = ?, end_reason = ?, "
+	    "renewed_to = ?, sent = ?, received = ?, lost_forward = ?, "
+	    "lost_backward = ?, lost_unknown = ?, late = ?, reordered = ?, "
+	    "duplicates = ?, reflector_rx = ? WHERE id = ?", 0, { { 0, 0, 0, "" } } };
 
-	if (sqlite3_prepare_v2(h->db, "UPDATE sessions SET ended_ns = ?, "
-	    "end_reason = ?, renewed_to = ?, sent = ?, received = ?, "
-	    "lost_forward = ?, lost_backward = ?, lost_unknown = ?, late = ?, "
-	    "reordered = ?, duplicates = ?, reflector_rx = ? WHERE id = ?",
-	    -1, &st, NULL) != SQLITE_OK)
-		return PM_E_DB;
-	sqlite3_bind_int64(st, 1, ended_ns);
-	bind_text_or_null(st, 2, reason);
-	if (renewed_to > 0)
-		sqlite3_bind_int64(st, 3, renewed_to);
-	else
-		sqlite3_bind_null(st, 3);
-	sqlite3_bind_int64(st, 4, (int64_t)c->sent);
-	sqlite3_bind_int64(st, 5, (int64_t)(c->answered + c->reordered + c->late));
-	sqlite3_bind_int64(st, 6, (int64_t)c->lost_fwd);
-	sqlite3_bind_int64(st, 7, (int64_t)c->lost_bwd);
-	sqlite3_bind_int64(st, 8, (int64_t)(c->lost_unknown + c->lost_pending));
-	sqlite3_bind_int64(st, 9, (int64_t)c->late);
-	sqlite3_bind_int64(st, 10, (int64_t)c->reordered);
-	sqlite3_bind_int64(st, 11, (int64_t)c->duplicates);
-	if (have_rx)
-		sqlite3_bind_int64(st, 12, (int64_t)reflector_rx);
-	else
-		sqlite3_bind_null(st, 12);
-	sqlite3_bind_int64(st, 13, id);
-	return history_step_done(h, st);
-}
-
-void
-history_probe(struct history *h, int64_t session_id, const struct fate_row *row)
-{
-	struct pending *nb;
-	size_t ncap;
-
-	if (h->nbuf == h->capbuf) {
-		ncap = h->capbuf ? h->capbuf * 2 : 1024;
-		if (ncap > HISTORY_BUF_MAX ||
-		    (nb = realloc(h->buf, ncap * sizeof(*nb))) == NULL) {
-			/* The database has failed for long: count, never hide. */
-			h->unstored++;
-			return;
-		}
-		h->buf = nb;
-		h->capbuf = ncap;
-	}
-	h->buf[h->nbuf].session_id = session_id;
-	h->buf[h->nbuf].row = *row;
-	h->nbuf++;
-}
-
-static int
-history_put(struct history *h, const struct pending *p)
-{
-	sqlite3_stmt *st = h->ins_probe;
-
-	sqlite3_reset(st);
-	sqlite3_bind_int64(st, 1, p->session_id);
-	sqlite3_bind_int64(st, 2, (int64_t)p->row.seq);
-	sqlite3_bind_int64(st, 3, p->row.sent_wall_ns);
-	if (p->row.rtt_ns >= 0)
-		sqlite3_bind_int64(st, 4, p->row.rtt_ns);
-	else
-		sqlite3_bind_null(st, 4);
-	sqlite3_bind_int(st, 5, (int)p->row.fate);
-	sqlite3_bind_int(st, 6, (int)p->row.dups);
-	if (p->row.ttl >= 0)
-		sqlite3_bind_int(st, 7, p->row.ttl);
-	else
-		sqlite3_bind_null(st, 7);
-	return sqlite3_step(st) == SQLITE_DONE ? 0 : PM_E_DB;
-}
-
-int
-history_flush(struct history *h)
-{
-	size_t i;
-
-	if (h->nbuf == 0)
-		return 0;
-	if (sqlite3_exec(h->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
-		goto fail;
-	for (i = 0; i < h->nbuf; i++)
-		if (history_put(h, &h->buf[i]) != 0)
-			goto rollback;
-	if (sqlite3_exec(h->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-		goto rollback;
-	h->stored += h->nbuf;
-	h->nbuf = 0;
-	return 0;
-rollback:
-	sqlite3_exec(h->db, "ROLLBACK", NULL, NULL, NULL);
-fail:
-	if (time(NULL) - h->last_warn >= 60) {
-		h->last_warn = time(NULL);
-		log_warnx("history %s: cannot write (%s); holding %zu rows and "
-		    "retrying", h->path, sqlite3_errmsg(h->db), h->nbuf);
-	}
-	return PM_E_DB;
+	meta_int(&m, ended_ns);
+	meta_text(&m, reason);
+	meta_int_or_null(&m, renewed_to > 0 ? renewed_to : -1);
+	meta_int(&m, (int64_t)c->sent);
+	meta_int(&m, (int64_t)(c->answered + c->reordered + c->late));
+	meta_int(&m, (int64_t)c->lost_fwd);
+	meta_int(&m, (int64_t)c->lost_bwd);
+	meta_int(&m, (int64_t)(c->lost_unknown + c->lost_pending));
+	meta_int(&m, (int64_t)c->late);
+	meta_int(&m, (int64_t)c->reordered);
+	meta_int(&m, (int64_t)c->duplicates);
+	meta_int_or_null(&m, have_rx ? (int64_t)reflector_rx : -1);
+	meta_int(&m, id);
+	return meta_push(h, &m);
 }
 
 int64_t
 history_renewal_begin(struct history *h, const struct history_renewal *r)
 {
-	sqlite3_stmt *st;
+	int64_t id = ++h->last_renewal;
+	struct meta m = { "INSERT INTO renewals (id, from_session, requested_ns, "
+	    "reason, detail, first_loss_ns, loss_before_pct) VALUES "
+	    "(?, ?, ?, ?, ?, ?, ?)", 0, { { 0, 0, 0, "" } } };
 
-	if (sqlite3_prepare_v2(h->db, "INSERT INTO renewals (from_session, "
-	    "requested_ns, reason, detail, first_loss_ns, loss_before_pct) "
-	    "VALUES (?, ?, ?, ?, ?, ?)", -1, &st, NULL) != SQLITE_OK)
-		return PM_E_DB;
-	sqlite3_bind_int64(st, 1, r->from_session);
-	sqlite3_bind_int64(st, 2, r->requested_ns);
-	bind_text_or_null(st, 3, r->reason);
-	bind_text_or_null(st, 4, r->detail);
-	if (r->first_loss_ns >= 0)
-		sqlite3_bind_int64(st, 5, r->first_loss_ns);
-	else
-		sqlite3_bind_null(st, 5);
-	sqlite3_bind_double(st, 6, r->loss_before_pct);
-	if (history_step_done(h, st) != 0)
-		return PM_E_DB;
-	return sqlite3_last_insert_rowid(h->db);
+	meta_int(&m, id);
+	meta_int(&m, r->from_session);
+	meta_int(&m, r->requested_ns);
+	meta_text(&m, r->reason);
+	meta_text(&m, r->detail);
+	meta_int_or_null(&m, r->first_loss_ns);
+	meta_real(&m, r->loss_before_pct);
+	(void)meta_push(h, &m);
+	return id;
 }
 
+/* UPDATE renewals SET <column> = value WHERE id = id, deferred. */
 static int
-history_renewal_set(struct history *h, int64_t id, const char *col,
-    int is_real, int64_t iv, double dv)
+renewal_set(struct history *h, const char *sql, int is_real, int64_t iv,
+    double dv, int64_t id)
 {
-	char sql[128];
-	sqlite3_stmt *st;
+	struct meta m = { sql, 0, { { 0, 0, 0, "" } } };
 
-	snprintf(sql, sizeof(sql), "UPDATE renewals SET %s = ? WHERE id = ?", col);
-	if (sqlite3_prepare_v2(h->db, sql, -1, &st, NULL) != SQLITE_OK)
-		return PM_E_DB;
 	if (is_real)
-		sqlite3_bind_double(st, 1, dv);
+		meta_real(&m, dv);
 	else
-		sqlite3_bind_int64(st, 1, iv);
-	sqlite3_bind_int64(st, 2, id);
-	return history_step_done(h, st);
+		meta_int(&m, iv);
+	meta_int(&m, id);
+	return meta_push(h, &m);
 }
 
 int
 history_renewal_to(struct history *h, int64_t id, int64_t to_session)
 {
-	return history_renewal_set(h, id, "to_session", 0, to_session, 0);
+	return renewal_set(h, "UPDATE renewals SET to_session = ? WHERE id = ?",
+	    0, to_session, 0, id);
 }
 
 int
 history_renewal_first_reply(struct history *h, int64_t id, int64_t t_ns)
 {
-	return history_renewal_set(h, id, "first_reply_ns", 0, t_ns, 0);
+	return renewal_set(h, "UPDATE renewals SET first_reply_ns = ? WHERE id = ?",
+	    0, t_ns, 0, id);
 }
 
 int
 history_renewal_after(struct history *h, int64_t id, double loss_after_pct)
 {
-	return history_renewal_set(h, id, "loss_after_pct", 1, 0, loss_after_pct);
+	return renewal_set(h, "UPDATE renewals SET loss_after_pct = ? WHERE id = ?",
+	    1, 0, loss_after_pct, id);
 }
 
 uint64_t
 history_unstored(const struct history *h)
 {
-	return h->unstored;
+	uint64_t n;
+
+	pthread_mutex_lock((pthread_mutex_t *)&h->mu);
+	n = h->unstored;
+	pthread_mutex_unlock((pthread_mutex_t *)&h->mu);
+	return n;
 }
 
 uint64_t
 history_stored(const struct history *h)
 {
-	return h->stored;
+	uint64_t n;
+
+	pthread_mutex_lock((pthread_mutex_t *)&h->mu);
+	n = h->stored;
+	pthread_mutex_unlock((pthread_mutex_t *)&h->mu);
+	return n;
 }
