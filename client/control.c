@@ -108,21 +108,28 @@ ctlc_connect(struct tls_ctx *tls, const char *host, uint16_t port,
     int timeout_ms, struct ctlc **out, char *err, size_t errlen)
 {
 	int64_t deadline = mono_ns() + (int64_t)timeout_ms * NS_PER_MS;
+	struct net_addr addrs[8];
 	struct ctlc *c;
 	char addr[NET_ADDRSTRLEN];
-	int r;
+	int r, i, n;
 
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return PM_E_NOMEM;
 	c->fd = -1;
-	if ((r = net_resolve(host, port, SOCK_STREAM, &c->peer)) != 0) {
+	if ((n = net_resolve_all(host, port, SOCK_STREAM, addrs, 8)) < 0) {
+		r = n;
 		snprintf(err, errlen, "server %s: cannot resolve the name", host);
 		goto fail;
 	}
-	net_addr_str(&c->peer, addr, sizeof(addr));
-	snprintf(c->name, sizeof(c->name), "%s (%s)", host, addr);
-	if ((c->fd = net_tcp_connect(&c->peer, timeout_ms)) < 0) {
-		r = c->fd;
+	/* Each address in turn, as a name may resolve to IPv4 and IPv6. */
+	for (i = 0, r = PM_E_NOTFOUND; i < n && c->fd < 0; i++) {
+		c->peer = addrs[i];
+		net_addr_str(&c->peer, addr, sizeof(addr));
+		snprintf(c->name, sizeof(c->name), "%s (%s)", host, addr);
+		if ((c->fd = net_tcp_connect(&c->peer, timeout_ms / n)) < 0)
+			r = c->fd;
+	}
+	if (c->fd < 0) {
 		snprintf(err, errlen, "server %s: cannot connect: %s", c->name,
 		    r == PM_E_TIMEOUT ? "timed out" : "refused or unreachable");
 		goto fail;

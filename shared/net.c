@@ -21,25 +21,37 @@
 #define UDP_RCVBUF (4 * 1024 * 1024)
 
 int
-net_resolve(const char *host, uint16_t port, int socktype, struct net_addr *out)
+net_resolve_all(const char *host, uint16_t port, int socktype,
+    struct net_addr *out, int max)
 {
-	struct addrinfo hints, *res;
+	struct addrinfo hints, *res, *ai;
 	char svc[8];
+	int n = 0;
 
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = socktype;
-	hints.ai_flags = AI_ADDRCONFIG;
+	/* No AI_ADDRCONFIG: it hides ::1 on hosts without global IPv6, and
+	 * callers try every address anyway. */
 	snprintf(svc, sizeof(svc), "%u", port);
-	if (getaddrinfo(host, svc, &hints, &res) != 0 || res == NULL) {
-		hints.ai_flags = 0;	/* loopback-only hosts have no "configured" address */
-		if (getaddrinfo(host, svc, &hints, &res) != 0 || res == NULL)
-			return PM_E_NOTFOUND;
+	if (getaddrinfo(host, svc, &hints, &res) != 0 || res == NULL)
+		return PM_E_NOTFOUND;
+	for (ai = res; ai != NULL && n < max; ai = ai->ai_next) {
+		if (ai->ai_addrlen > sizeof(out[n].ss))
+			continue;
+		memcpy(&out[n].ss, ai->ai_addr, ai->ai_addrlen);
+		out[n++].len = ai->ai_addrlen;
 	}
-	memcpy(&out->ss, res->ai_addr, res->ai_addrlen);
-	out->len = res->ai_addrlen;
 	freeaddrinfo(res);
-	return 0;
+	return n > 0 ? n : PM_E_NOTFOUND;
+}
+
+int
+net_resolve(const char *host, uint16_t port, int socktype, struct net_addr *out)
+{
+	int n = net_resolve_all(host, port, socktype, out, 1);
+
+	return n < 0 ? n : 0;
 }
 
 void

@@ -30,6 +30,9 @@ struct net_rx {
 /* Resolve host and port (numeric or name) to the first usable address. */
 int net_resolve(const char *host, uint16_t port, int socktype,
     struct net_addr *out) PM_MUST_CHECK;
+/* Every address of host (up to max), in getaddrinfo's order; the count or PM_E_NOTFOUND. */
+int net_resolve_all(const char *host, uint16_t port, int socktype,
+    struct net_addr *out, int max) PM_MUST_CHECK;
 void net_addr_str(const struct net_addr *a, char *buf, size_t len);
 uint16_t net_addr_port(const struct net_addr *a);
 void net_addr_set_port(struct net_addr *a, uint16_t port);
