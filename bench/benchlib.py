@@ -78,6 +78,15 @@ class Bench:
     def path(self, *parts):
         return os.path.join(self.tmp, *parts)
 
+    def program(self, name):
+        """A private copy of a built program, so a rebuild during the run
+        neither breaks it nor mixes two versions in one table."""
+        dst = self.path("bin", os.path.basename(PROGRAMS[name]))
+        if not os.path.exists(dst):
+            os.makedirs(self.path("bin"), exist_ok=True)
+            shutil.copy2(program(name), dst)
+        return dst
+
     def spawn(self, args, log=None, stdout=None, **kw):
         """Start args; stderr (and stdout unless given) go to tmp/log."""
         f = open(self.path(log or "spawn.log"), "ab")
@@ -188,14 +197,37 @@ def udp_snmp():
     return {k: int(v) for k, v in zip(rows[0][1:], rows[1][1:])}
 
 
+def udp_port_drops(port):
+    """Receive-buffer drops of the UDP sockets bound to port (/proc/net/udp)."""
+    want, drops = f":{port:04X}", 0
+    for table in ("/proc/net/udp", "/proc/net/udp6"):
+        try:
+            with open(table) as f:
+                next(f)
+                for line in f:
+                    fields = line.split()
+                    if fields[1].endswith(want):
+                        drops += int(fields[-1])
+        except FileNotFoundError:
+            pass
+    return drops
+
+
 def metrics(port):
-    """OpenMetrics samples of a pktmon --metrics endpoint as {name: value}."""
+    """OpenMetrics samples of a pktmon --metrics endpoint as {name: value};
+    empty (and a note on stderr) if the endpoint does not answer in 10 s."""
     out = {}
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as r:
-        for line in r.read().decode().splitlines():
-            if line and not line.startswith("#"):
-                name, value = line.rsplit(" ", 1)
-                out[name] = float(value)
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics",
+                                    timeout=10) as r:
+            text = r.read().decode()
+    except OSError as e:
+        print(f"metrics on port {port}: {e}", file=sys.stderr)
+        return out
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            name, value = line.rsplit(" ", 1)
+            out[name] = float(value)
     return out
 
 
@@ -239,6 +271,27 @@ def table(header, rows, notes=()):
             print("  ".join("-" * w for w in width))
     for note in notes:
         print(note)
+
+
+def cpu_busy(seconds=1.0):
+    """Fraction of all CPUs busy over the next few seconds (/proc/stat)."""
+    def snap():
+        with open("/proc/stat") as f:
+            v = [int(x) for x in f.readline().split()[1:]]
+        return sum(v) - v[3] - v[4], sum(v)
+    b0, t0 = snap()
+    time.sleep(seconds)
+    b1, t1 = snap()
+    return (b1 - b0) / max(t1 - t0, 1)
+
+
+def host_line():
+    """CPUs and how busy they were just before the run."""
+    busy = cpu_busy()
+    line = f"{os.cpu_count()} CPUs, {100 * busy:.0f} % busy before the run"
+    if busy > 0.10:
+        line += " (other work is running: figures include its noise)"
+    return line
 
 
 def fmt(v, spec=".1f", none="-"):

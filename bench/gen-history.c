@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "history.h"
 #include "log.h"
@@ -31,6 +32,7 @@
 #define RENEW_AFTER 3		/* and its consecutive-loss trigger */
 #define RENEW_GAP_NS (10 * NS_PER_SEC)
 #define FLUSH_ROWS 50000
+#define BACKLOG_ROWS 400000	/* queued rows before waiting for the writer */
 #define RESTART_GAP_NS (10 * 60 * NS_PER_SEC)
 #define OUTAGE_LOST_NS (15 * NS_PER_SEC)	/* 3 missed keepalives */
 #define OUTAGE_GAP_NS (40 * 60 * NS_PER_SEC)
@@ -122,7 +124,7 @@ session_begin(struct gen *g)
 	s.interval_ns = g->iv;
 	s.size = 112;
 	s.timeout_ns = NS_PER_SEC;
-	s.timestamping = "kernel-rx";
+	s.timestamping = "kernel-tx+rx";
 	s.started_ns = g->t;
 	if ((g->sid = history_session_begin(g->h, &s)) < 0)
 		return (int)g->sid;
@@ -281,6 +283,25 @@ renewal_after(struct gen *g, const struct fate_row *row)
 	return r;
 }
 
+/*
+ * The writer thread stores rows as fast as SQLite lets it; this loop makes
+ * them faster still. Wait while too many are queued, so the writer's
+ * bounded queue (meant for a failing disk) never overflows.
+ */
+static int
+backlog_wait(struct gen *g)
+{
+	struct timespec ms = { 0, 1000000 };
+	int r;
+
+	while (g->emitted - history_stored(g->h) > BACKLOG_ROWS) {
+		if ((r = history_flush(g->h)) != 0)
+			return r;
+		nanosleep(&ms, NULL);
+	}
+	return 0;
+}
+
 static int
 emit(struct gen *g, struct fate_row *row)
 {
@@ -293,7 +314,7 @@ emit(struct gen *g, struct fate_row *row)
 	g->emitted++;
 	g->t += g->iv;
 	if (++g->buffered >= FLUSH_ROWS) {
-		if ((r = history_flush(g->h)) != 0)
+		if ((r = history_flush(g->h)) != 0 || (r = backlog_wait(g)) != 0)
 			return r;
 		g->buffered = 0;
 	}
@@ -461,6 +482,7 @@ main(int argc, char **argv)
 	char err[512];
 	struct stat sb;
 	int64_t t0, first;
+	uint64_t unstored;
 	int r;
 
 	log_init("gen-history", LOG_LVL_WARN);
@@ -478,8 +500,9 @@ main(int argc, char **argv)
 	t0 = mono_ns();
 	first = g.t;
 	r = generate(&g);
-	if (history_close(g.h) != 0 || r != 0)
-		fatalx(4, "%s: writing the history failed", db);
+	if ((unstored = history_close(g.h)) != 0 || r != 0)
+		fatalx(4, "%s: writing the history failed (%llu rows not stored)",
+		    db, (unsigned long long)unstored);
 	printf("gen-history: %llu probes over %.1f days (%llu lost, %llu sessions, "
 	    "%llu renewals, 1 outage) written to %s in %.2f s\n",
 	    (unsigned long long)g.emitted, (double)(g.t - first) / (double)DAY_NS,

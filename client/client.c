@@ -145,11 +145,20 @@ client_setup(struct client *c)
 	int r;
 
 	signal(SIGPIPE, SIG_IGN);
-
+	ev_precise_timers();
 	if (!serverless(c) && tls_ctx_new(TLS_ROLE_CLIENT, &tf, &c->tls, err,
 	    sizeof(err)) != 0) {
 		log_warnx("%s", err);
 		return EXIT_USAGE;
+	}
+	if (c->tls != NULL && tls_ctx_cert_expiry(c->tls) < 14 * 86400) {
+		int64_t left = tls_ctx_cert_expiry(c->tls);
+
+		if (left < 0)
+			log_warnx("certificate %s has EXPIRED", c->o->cert);
+		else
+			log_warnx("certificate %s expires in %lld days", c->o->cert,
+			    (long long)(left / 86400));
 	}
 	if ((c->pol = policy_new(&pc)) == NULL) {
 		log_warnx("invalid renewal policy settings");
@@ -242,7 +251,7 @@ client_run(const struct client_opts *o)
 		goto out;
 	while (!ev_stopped(c.ev))
 		if (ev_run_once(c.ev, -1) != 0)
-			fatal(1, "event loop");
+			fatal(EXIT_USAGE, "event loop");
 	client_teardown(&c);
 	memset(&t, 0, sizeof(t));
 	t.server = o->server;

@@ -87,7 +87,8 @@ ctlc_hello(struct ctlc *c, int64_t deadline, char *err, size_t errlen)
 	memset(&m, 0, sizeof(m));
 	m.type = CTL_HELLO;
 	if ((r = ctlc_send(c, &m)) != 0) {
-		snprintf(err, errlen, "server %s: cannot send HELLO", c->name);
+		snprintf(err, errlen, "server %s: cannot send HELLO: %s", c->name,
+		    tls_conn_error(c->tls));
 		return r;
 	}
 	while (c->st != CTL_ST_READY) {

@@ -58,6 +58,7 @@ struct client {
 	struct fate_counts period_base;	/* totals at the last status line */
 	struct metrics *metrics;
 	struct expo_rtt expo_rtt;
+	struct expo_marks expo_marks;
 	uint64_t renew_by_reason[3];	/* by enum policy_reason */
 	int64_t reconnect_at, backoff;
 	int storage_failed;

@@ -31,16 +31,27 @@ counter(struct mbuf *b, const struct expo_snapshot *s, const char *name,
 	    (unsigned long long)v);
 }
 
+/* The exported value: the highest seen, so a counter never steps back. */
+static uint64_t
+mark(uint64_t *m, uint64_t v)
+{
+	if (v > *m)
+		*m = v;
+	return *m;
+}
+
 static void
 lost(struct mbuf *b, const struct expo_snapshot *s)
 {
 	static const char *const dir[] = { "forward", "backward", "unknown" };
-	uint64_t v[3] = { s->c.lost_fwd, s->c.lost_bwd,
-	    s->c.lost_unknown + s->c.lost_pending };
+	uint64_t v[3] = { mark(&s->marks->lost_fwd, s->c.lost_fwd),
+	    mark(&s->marks->lost_bwd, s->c.lost_bwd),
+	    mark(&s->marks->lost_unknown, s->c.lost_unknown) };
 	unsigned i;
 
 	mbuf_family(b, "pktmon_probes_lost", "counter",
-	    "Probes without a reply, by the direction they were lost in.");
+	    "Probes without a reply, by the direction they were lost in; a loss "
+	    "is counted once its direction is settled.");
 	for (i = 0; i < 3; i++)
 		mbuf_printf(b, "pktmon_probes_lost_total{server=\"%s\",direction=\"%s\"} "
 		    "%llu\n", s->server, dir[i], (unsigned long long)v[i]);
@@ -85,14 +96,22 @@ expo_render(const struct expo_snapshot *s, struct mbuf *b)
 {
 	const struct fate_counts *c = &s->c;
 
-	counter(b, s, "pktmon_probes_sent", "Probes sent.", c->sent);
+	struct expo_marks *m = s->marks;
+
+	counter(b, s, "pktmon_probes_sent", "Probes sent.", mark(&m->sent, c->sent));
 	counter(b, s, "pktmon_probes_received", "Probes answered (late ones included).",
-	    c->answered + c->reordered + c->late);
+	    mark(&m->received, c->answered + c->reordered + c->late));
 	lost(b, s);
-	counter(b, s, "pktmon_probes_late", "Replies after the loss timeout.", c->late);
-	counter(b, s, "pktmon_probes_duplicate", "Extra copies of replies.", c->duplicates);
+	mbuf_family(b, "pktmon_probes_lost_pending", "gauge",
+	    "Probes timed out whose loss direction is not settled yet.");
+	mbuf_printf(b, "pktmon_probes_lost_pending{server=\"%s\"} %llu\n", s->server,
+	    (unsigned long long)c->lost_pending);
+	counter(b, s, "pktmon_probes_late", "Replies after the loss timeout.",
+	    mark(&m->late, c->late));
+	counter(b, s, "pktmon_probes_duplicate", "Extra copies of replies.",
+	    mark(&m->duplicates, c->duplicates));
 	counter(b, s, "pktmon_probes_reordered", "Replies that overtook a later probe's.",
-	    c->reordered);
+	    mark(&m->reordered, c->reordered));
 	renewals(b, s);
 	counter(b, s, "pktmon_sessions", "Probe sessions started.", s->sessions);
 	counter(b, s, "pktmon_history_unstored", "Probe rows the history could not store.",

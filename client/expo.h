@@ -20,6 +20,16 @@ struct expo_rtt {
 	double sum_s;
 };
 
+/*
+ * Counters as exported: each never goes down between scrapes, as
+ * Prometheus requires, although the engine's own counts can (a late reply
+ * undoes a loss). Held by the engine, updated by expo_render.
+ */
+struct expo_marks {
+	uint64_t sent, received, lost_fwd, lost_bwd, lost_unknown, late;
+	uint64_t duplicates, reordered;
+};
+
 struct expo_snapshot {
 	const char *server;
 	const char *mode;
@@ -28,6 +38,7 @@ struct expo_snapshot {
 	uint64_t sessions, unstored, host_drops, send_errors;
 	int session_up;
 	const struct expo_rtt *rtt;
+	struct expo_marks *marks;
 };
 
 void expo_rtt_add(struct expo_rtt *h, int64_t rtt_ns);

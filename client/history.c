@@ -23,21 +23,31 @@
 
 extern const char pm_schema_sql[];
 
-/* quick_check == "ok"? Anything else, including a non-database, is corrupt. */
-static int
-history_healthy(sqlite3 *db)
-{
-	sqlite3_stmt *st;
-	int ok = 0;
+enum health { HEALTH_OK, HEALTH_CORRUPT, HEALTH_UNKNOWN };
 
-	if (sqlite3_prepare_v2(db, "PRAGMA quick_check", -1, &st, NULL) != SQLITE_OK)
-		return 0;
-	if (sqlite3_step(st) == SQLITE_ROW) {
+/*
+ * quick_check == "ok"? A file SQLite calls corrupt or not a database is
+ * corrupt; a check that could not run (locked, I/O error) says nothing
+ * about the file, which must then be left alone.
+ */
+static enum health
+history_health(sqlite3 *db)
+{
+	enum health h = HEALTH_UNKNOWN;
+	sqlite3_stmt *st;
+	int rc;
+
+	rc = sqlite3_prepare_v2(db, "PRAGMA quick_check", -1, &st, NULL);
+	if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const unsigned char *t = sqlite3_column_text(st, 0);
-		ok = t != NULL && strcmp((const char *)t, "ok") == 0;
+
+		h = t != NULL && strcmp((const char *)t, "ok") == 0 ?
+		    HEALTH_OK : HEALTH_CORRUPT;
 	}
+	if ((rc & 0xff) == SQLITE_CORRUPT || (rc & 0xff) == SQLITE_NOTADB)
+		h = HEALTH_CORRUPT;
 	sqlite3_finalize(st);
-	return ok;
+	return h;
 }
 
 static int
@@ -126,7 +136,14 @@ history_connect(struct history *h, int durability_full, char *err, size_t errlen
 		return PM_E_DB;
 	}
 	sqlite3_busy_timeout(h->db, 5000);
-	if (!history_healthy(h->db)) {
+	switch (history_health(h->db)) {
+	case HEALTH_OK:
+		break;
+	case HEALTH_UNKNOWN:
+		snprintf(err, errlen, "history %s: cannot check it: %s", h->path,
+		    sqlite3_errmsg(h->db));
+		return PM_E_DB;
+	case HEALTH_CORRUPT:
 		sqlite3_close(h->db);
 		h->db = NULL;
 		if (history_move_aside(h->path, err, errlen) != 0)
@@ -172,14 +189,14 @@ batch_move(struct batch *dst, struct batch *src)
 {
 	uint64_t dropped = 0;
 
-	if (batch_reserve((void **)&dst->rows, &dst->caprows, dst->nrows + src->nrows,
-	    sizeof(*dst->rows), HISTORY_ROWS_MAX) == 0) {
+	if (src->nrows > 0 && batch_reserve((void **)&dst->rows, &dst->caprows,
+	    dst->nrows + src->nrows, sizeof(*dst->rows), HISTORY_ROWS_MAX) == 0) {
 		memcpy(dst->rows + dst->nrows, src->rows, src->nrows * sizeof(*src->rows));
 		dst->nrows += src->nrows;
 	} else
 		dropped += src->nrows;
-	if (batch_reserve((void **)&dst->meta, &dst->capmeta, dst->nmeta + src->nmeta,
-	    sizeof(*dst->meta), HISTORY_META_MAX) == 0) {
+	if (src->nmeta > 0 && batch_reserve((void **)&dst->meta, &dst->capmeta,
+	    dst->nmeta + src->nmeta, sizeof(*dst->meta), HISTORY_META_MAX) == 0) {
 		memcpy(dst->meta + dst->nmeta, src->meta, src->nmeta * sizeof(*src->meta));
 		dst->nmeta += src->nmeta;
 	} else
@@ -254,8 +271,7 @@ writer_report(struct history *h, int ok, size_t n)
 	if (!ok && time(NULL) - h->last_warn >= 60) {
 		h->last_warn = time(NULL);
 		log_warnx("history %s: cannot write (%s); holding %zu rows and "
-		    "retrying", h->path, sqlite3_errmsg(h->db),
-		    h->out.nrows + h->out.nmeta);
+		    "retrying", h->path, h->errmsg, h->out.nrows + h->out.nmeta);
 	}
 }
 

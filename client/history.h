@@ -1,8 +1,9 @@
 /*
- * history: the client's SQLite writer, the only client file that includes
- * <sqlite3.h>. Probe rows are buffered and written in batched transactions
- * (BEGIN IMMEDIATE ... COMMIT), so a crash leaves whole batches only.
- * Session and renewal rows are written at once.
+ * history: the client's SQLite writer (history.c and history_sql.c are the
+ * only client files that include <sqlite3.h>). Every row is queued and a
+ * writer thread writes them in batched transactions (BEGIN IMMEDIATE ...
+ * COMMIT), so a crash leaves whole batches only and probing never waits
+ * for the disk. Session and renewal ids are handed out at once.
  */
 #ifndef PM_HISTORY_H
 #define PM_HISTORY_H

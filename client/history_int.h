@@ -55,6 +55,7 @@ struct history {
 	struct batch out;		/* being written by the writer thread */
 	uint64_t unstored, stored;	/* under mu */
 	int64_t last_warn;
+	char errmsg[160];		/* why the last write failed */
 };
 
 void meta_int(struct meta *m, int64_t v);

@@ -124,7 +124,7 @@ history_write(struct history *h, const struct batch *b)
 	if (b->nrows == 0 && b->nmeta == 0)
 		return 0;
 	if (sqlite3_exec(h->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
-		return PM_E_DB;
+		goto fail;
 	for (i = 0; i < b->nmeta; i++)
 		if (meta_run(h, &b->meta[i]) != 0)
 			goto rollback;
@@ -134,7 +134,13 @@ history_write(struct history *h, const struct batch *b)
 	if (sqlite3_exec(h->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK)
 		return 0;
 rollback:
+	/* Keep the real reason: a ROLLBACK after SQLite already rolled back
+	 * (disk full) would replace it with "no transaction is active". */
+	snprintf(h->errmsg, sizeof(h->errmsg), "%s", sqlite3_errmsg(h->db));
 	sqlite3_exec(h->db, "ROLLBACK", NULL, NULL, NULL);
+	return PM_E_DB;
+fail:
+	snprintf(h->errmsg, sizeof(h->errmsg), "%s", sqlite3_errmsg(h->db));
 	return PM_E_DB;
 }
 

@@ -216,21 +216,21 @@ out_summary(const struct out_totals *t)
 }
 
 void
-out_status(const struct fate_counts *n, const struct rttstats *rtt,
-    uint64_t renewals, unsigned session)
+out_status(uint64_t sent, uint64_t lost, const struct fate_counts *t,
+    const struct rttstats *rtt, uint64_t renewals, unsigned session)
 {
 	char when[32];
-	uint64_t l = lost(n);
 
 	fmt_utc(wall_ns(), when, sizeof(when));
-	fprintf(stderr, "[%s] sent %llu, lost %llu (%.2f%%: %llu fwd, %llu bwd, "
-	    "%llu ?)", when, (unsigned long long)n->sent, (unsigned long long)l,
-	    n->sent ? 100.0 * (double)l / (double)n->sent : 0.0,
-	    (unsigned long long)n->lost_fwd, (unsigned long long)n->lost_bwd,
-	    (unsigned long long)(n->lost_unknown + n->lost_pending));
+	fprintf(stderr, "[%s] sent %llu, lost %llu (%.2f%%)", when,
+	    (unsigned long long)sent, (unsigned long long)lost,
+	    sent ? 100.0 * (double)lost / (double)sent : 0.0);
 	if (rtt->n > 0)
 		fprintf(stderr, ", rtt min/median/max %.3f/%.3f/%.3f ms",
 		    rtt->min / 1e6, rtt_quantile(rtt, 0.5) / 1e6, rtt->max / 1e6);
-	fprintf(stderr, ", renewals %llu, session %u\n",
-	    (unsigned long long)renewals, session);
+	fprintf(stderr, "; so far %llu fwd, %llu bwd, %llu ?, %llu pending; "
+	    "renewals %llu, session %u\n", (unsigned long long)t->lost_fwd,
+	    (unsigned long long)t->lost_bwd, (unsigned long long)t->lost_unknown,
+	    (unsigned long long)t->lost_pending, (unsigned long long)renewals,
+	    session);
 }

@@ -33,8 +33,8 @@ void out_resolved(unsigned session, uint64_t nfwd, uint64_t nbwd, uint64_t nunkn
 void out_renewal(const char *reason, const char *detail, unsigned from, unsigned to);
 void out_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void out_summary(const struct out_totals *t);
-/* fping -Q style: one line on stderr for the last period. */
-void out_status(const struct fate_counts *period, const struct rttstats *rtt,
-    uint64_t renewals, unsigned session);
+/* fping -Q style: one line on stderr for the last period, totals after it. */
+void out_status(uint64_t sent, uint64_t lost, const struct fate_counts *total,
+    const struct rttstats *rtt, uint64_t renewals, unsigned session);
 
 #endif

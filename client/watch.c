@@ -68,6 +68,7 @@ render_metrics(void *arg, struct mbuf *b)
 	s.host_drops = c->host_drops + (c->cur ? c->cur->host_drops : 0);
 	s.session_up = c->cur != NULL && c->cur->st == PROBE_ACTIVE;
 	s.rtt = &c->expo_rtt;
+	s.marks = &c->expo_marks;
 	expo_render(&s, b);
 }
 
@@ -75,18 +76,22 @@ void
 on_status(struct ev *ev, int fd, uint32_t events, void *arg)
 {
 	struct client *c = arg;
-	struct fate_counts now, d;
+	struct fate_counts now;
+	uint64_t lost_now, lost_before;
 
 	(void)ev;
 	(void)events;
 	(void)ev_timer_read(fd);
 	totals_now(c, &now);
-	d.sent = now.sent - c->period_base.sent;
-	d.lost_fwd = now.lost_fwd - c->period_base.lost_fwd;
-	d.lost_bwd = now.lost_bwd - c->period_base.lost_bwd;
-	d.lost_unknown = now.lost_unknown - c->period_base.lost_unknown;
-	d.lost_pending = now.lost_pending - c->period_base.lost_pending;
-	out_status(&d, &c->period_rtt, c->renewals, c->cur ? c->cur->num : 0);
+	/* Directions are settled later than losses, and late replies undo
+	 * losses: the period shows the change in all losses, never negative;
+	 * the split by direction is shown as totals so far. */
+	lost_now = now.lost_fwd + now.lost_bwd + now.lost_unknown + now.lost_pending;
+	lost_before = c->period_base.lost_fwd + c->period_base.lost_bwd +
+	    c->period_base.lost_unknown + c->period_base.lost_pending;
+	out_status(now.sent - c->period_base.sent,
+	    lost_now > lost_before ? lost_now - lost_before : 0, &now,
+	    &c->period_rtt, c->renewals, c->cur ? c->cur->num : 0);
 	c->period_base = now;
 	rtt_init(&c->period_rtt);
 }

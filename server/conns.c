@@ -14,6 +14,7 @@
 #include "timeutil.h"
 
 #define MAX_SESS_PER_CONN 16
+#define DRAIN_NS (30 * NS_PER_SEC)	/* a renewed session's last replies */
 
 enum conn_state {
 	CONN_HANDSHAKE,		/* TLS handshake under way */
@@ -39,6 +40,7 @@ struct conn {
 		uint16_t ssid;
 		uint16_t size;
 		uint32_t interval_us;
+		int64_t drain_until;	/* renewed: removed then unless closed; 0 live */
 	} sess[MAX_SESS_PER_CONN];
 	unsigned nsess;
 };
@@ -156,7 +158,15 @@ conn_error(struct conn *c, enum ctl_errcode code, const char *text)
 	m.type = CTL_ERROR;
 	m.u.error.code = (uint16_t)code;
 	snprintf(m.u.error.text, sizeof(m.u.error.text), "%s", text);
-	c->cs->st.protocol_errors++;
+	/* Each refusal is counted once, under its own reason. */
+	if (code == CTL_ERR_CLIENTS)
+		c->cs->st.refused_clients++;
+	else if (code == CTL_ERR_LIMIT)
+		c->cs->st.refused_limit++;
+	else if (code == CTL_ERR_ACCESS)
+		c->cs->st.refused_identity++;
+	else
+		c->cs->st.protocol_errors++;
 	log_info("%s (%s): %s; closing", c->name, tls_conn_peer_name(c->tls), text);
 	if (c->st != CONN_HANDSHAKE)
 		conn_send(c, &m);
@@ -193,6 +203,7 @@ conn_grant(struct conn *c, uint32_t interval_us, uint16_t size, uint16_t port,
 		c->sess[c->nsess].ssid = g->ssid;
 		c->sess[c->nsess].size = g->size;
 		c->sess[c->nsess].interval_us = g->interval_us;
+		c->sess[c->nsess].drain_until = 0;
 		c->nsess++;
 		c->cs->st.sessions_opened++;
 	}
@@ -229,6 +240,10 @@ on_hello(struct conn *c, const struct ctl_msg *m)
 	struct ctl_msg out;
 
 	(void)m;
+	if (c->cs->n - c->cs->npreauth >= lim->max_clients) {
+		conn_error(c, CTL_ERR_CLIENTS, "server is at its client limit");
+		return;
+	}
 	memset(&out, 0, sizeof(out));
 	out.type = CTL_WELCOME;
 	out.u.welcome.keepalive_ms = (uint32_t)(lim->keepalive_ns / NS_PER_MS);
@@ -275,14 +290,16 @@ on_renew(struct conn *c, const struct ctl_msg *m)
 		conn_error(c, CTL_ERR_SESSION, "renewal of an unknown session");
 		return;
 	}
-	/* The old session drains until the client's CLOSE, so this may exceed
-	 * max_sessions for a moment; the per-connection table still caps it. */
-	if (c->nsess >= MAX_SESS_PER_CONN ||
+	/* The old session drains until the client's CLOSE (or its drain
+	 * deadline), so a renewal may hold one session beside each live one:
+	 * twice max_sessions at most. */
+	if (c->nsess >= MAX_SESS_PER_CONN || c->nsess >= 2 * c->cs->lim.max_sessions ||
 	    conn_grant(c, c->sess[i].interval_us, c->sess[i].size,
 	    m->u.renew.udp_port, &out.u.renewed.grant) != 0) {
 		conn_error(c, CTL_ERR_LIMIT, "no probe session available");
 		return;
 	}
+	c->sess[i].drain_until = mono_ns() + DRAIN_NS;
 	out.type = CTL_RENEWED;
 	out.u.renewed.old_ssid = m->u.renew.old_ssid;
 	log_info("%s: session ssid=%u renewed as ssid=%u port %u (%s)", c->name,
@@ -409,7 +426,6 @@ conn_handshake(struct conn *c)
 		return;
 	}
 	if (!tls_conn_peer_allowed(c->tls, c->cs->lim.allow, c->cs->lim.nallow)) {
-		c->cs->st.refused_identity++;
 		c->st = CONN_HELLO;	/* so the refusal is sent over TLS */
 		conn_error(c, CTL_ERR_ACCESS, "client identity not on the allowlist");
 		return;
@@ -536,6 +552,19 @@ conns_on_listen(struct conns *cs, int lfd)
 	}
 }
 
+/* Renewed sessions the client never closed go after their drain time. */
+static void
+conn_expire_drained(struct conn *c, int64_t now)
+{
+	unsigned i;
+
+	for (i = 0; i < c->nsess; i++)
+		if (c->sess[i].drain_until != 0 && now > c->sess[i].drain_until) {
+			refl_remove(c->cs->refl, c->sess[i].ssid, NULL, NULL);
+			c->sess[i--] = c->sess[--c->nsess];
+		}
+}
+
 static void
 conn_tick(struct conn *c, int64_t now)
 {
@@ -551,6 +580,7 @@ conn_tick(struct conn *c, int64_t now)
 	}
 	if (c->st != CONN_READY)
 		return;
+	conn_expire_drained(c, now);
 	if (now - c->last_rx > 3 * ka_ns) {
 		log_info("%s (%s): silent for 3 keepalive intervals; closing",
 		    c->name, tls_conn_peer_name(c->tls));

@@ -31,6 +31,7 @@ struct conn_stats {
 	uint64_t accepted, refused_preauth, refused_clients, handshake_failed;
 	uint64_t handshake_timeout, protocol_errors, sessions_opened;
 	uint64_t refused_identity;
+	uint64_t refused_limit;		/* session limits after authentication */
 };
 
 struct conns;

@@ -70,6 +70,8 @@ static const struct conf_key server_keys[] = {
 
 struct server {
 	struct server_conf o;
+	int argc;
+	char **argv;			/* kept: SIGHUP re-reads file and options */
 	struct ev *ev;
 	struct tls_ctx *tls;
 	struct reflector *refl;
@@ -79,6 +81,7 @@ struct server {
 	struct openpeers *open;
 	int lfd, ufd, tfd, sfd;
 	int impaired;
+	int64_t expiry_checked;
 };
 
 static void
@@ -162,23 +165,29 @@ limits_from(const struct server_conf *o, struct server_limits *lim)
 	lim->nallow = o->allow.n;
 }
 
+static void
+warn_expiry(const char *path, const struct tls_ctx *tls)
+{
+	int64_t left = tls_ctx_cert_expiry(tls);
+
+	if (left < 0)
+		log_warnx("certificate %s has EXPIRED", path);
+	else if (left < EXPIRY_WARN_SEC)
+		log_warnx("certificate %s expires in %lld days", path,
+		    (long long)(left / 86400));
+}
+
 static int
 load_tls(const struct server_conf *o, struct tls_ctx **out)
 {
 	struct tls_files f = { o->cert, o->key, o->ca, o->crl };
 	char err[512];
-	int64_t left;
 
 	if (tls_ctx_new(TLS_ROLE_SERVER, &f, out, err, sizeof(err)) != 0) {
 		log_warnx("%s", err);
 		return -1;
 	}
-	left = tls_ctx_cert_expiry(*out);
-	if (left < 0)
-		log_warnx("certificate %s has EXPIRED", o->cert);
-	else if (left < EXPIRY_WARN_SEC)
-		log_warnx("certificate %s expires in %lld days", o->cert,
-		    (long long)(left / 86400));
+	warn_expiry(o->cert, *out);
 	return 0;
 }
 
@@ -203,15 +212,23 @@ on_udp(struct ev *ev, int fd, uint32_t events, void *arg)
 	refl_on_readable(s->refl);
 }
 
+static void warn_expiry(const char *path, const struct tls_ctx *tls);
+
 static void
 on_tick(struct ev *ev, int fd, uint32_t events, void *arg)
 {
 	struct server *s = arg;
+	int64_t now = mono_ns();
 
 	(void)ev;
 	(void)events;
 	(void)ev_timer_read(fd);
-	conns_tick(s->conns, mono_ns());
+	conns_tick(s->conns, now);
+	/* A long-running server says so every day as its certificate nears expiry. */
+	if (now - s->expiry_checked > 86400 * NS_PER_SEC) {
+		s->expiry_checked = now;
+		warn_expiry(s->o.cert, s->tls);
+	}
 }
 
 static void
@@ -219,12 +236,14 @@ log_stats(struct server *s)
 {
 	const struct refl_stats *r = refl_stats(s->refl);
 	const struct conn_stats *c = conns_stats(s->conns);
+	const struct openpeers_stats *os = s->open ? openpeers_stats(s->open) : NULL;
 
 	log_warnx("stats: clients=%u sessions=%u reflected=%llu bad_length=%llu "
 	    "unknown_ssid=%llu bad_hmac=%llu wrong_source=%llu replayed=%llu "
 	    "rate_limited=%llu accepted=%llu handshake_failed=%llu "
 	    "handshake_timeout=%llu refused_preauth=%llu refused_clients=%llu "
-	    "refused_identity=%llu protocol_errors=%llu",
+	    "refused_identity=%llu refused_limit=%llu protocol_errors=%llu "
+	    "plain_reflected=%llu plain_dropped=%llu",
 	    conns_count(s->conns), refl_count(s->refl),
 	    (unsigned long long)r->reflected, (unsigned long long)r->bad_length,
 	    (unsigned long long)r->unknown_ssid, (unsigned long long)r->bad_hmac,
@@ -235,7 +254,11 @@ log_stats(struct server *s)
 	    (unsigned long long)c->refused_preauth,
 	    (unsigned long long)c->refused_clients,
 	    (unsigned long long)c->refused_identity,
-	    (unsigned long long)c->protocol_errors);
+	    (unsigned long long)c->refused_limit,
+	    (unsigned long long)c->protocol_errors,
+	    (unsigned long long)(os ? os->reflected : 0),
+	    (unsigned long long)(os ? os->rate_limited + os->bad_hmac +
+	    os->malformed + os->table_full : 0));
 }
 
 static void
@@ -261,7 +284,8 @@ render_metrics(void *arg, struct mbuf *b)
 	static const char *const drop_why[] = { "bad_length", "unknown_ssid",
 	    "bad_hmac", "wrong_source", "replayed", "rate_limited", "impaired" };
 	static const char *const refuse_why[] = { "preauth_cap", "client_cap",
-	    "identity", "handshake_failed", "handshake_timeout", "protocol_error" };
+	    "identity", "handshake_failed", "handshake_timeout", "protocol_error",
+	    "session_limit" };
 	struct server *s = arg;
 	const struct refl_stats *r = refl_stats(s->refl);
 	const struct conn_stats *c = conns_stats(s->conns);
@@ -269,7 +293,12 @@ render_metrics(void *arg, struct mbuf *b)
 	    r->wrong_source, r->replayed, r->rate_limited, r->impaired };
 	uint64_t refused[] = { c->refused_preauth, c->refused_clients,
 	    c->refused_identity, c->handshake_failed, c->handshake_timeout,
-	    c->protocol_errors };
+	    c->protocol_errors, c->refused_limit };
+	static const char *const open_why[] = { "reflected", "rate_limited",
+	    "bad_hmac", "malformed", "table_full" };
+	const struct openpeers_stats *os = s->open ? openpeers_stats(s->open) : NULL;
+	uint64_t open_n[] = { os ? os->reflected : 0, os ? os->rate_limited : 0,
+	    os ? os->bad_hmac : 0, os ? os->malformed : 0, os ? os->table_full : 0 };
 	uint64_t clients = conns_count(s->conns), sessions = refl_count(s->refl);
 
 	family_u64(b, "pktmon_server_clients", "gauge", "Control connections open.",
@@ -288,41 +317,46 @@ render_metrics(void *arg, struct mbuf *b)
 	    "reason", refuse_why, refused, sizeof(refused) / sizeof(refused[0]));
 	family_u64(b, "pktmon_server_connections_accepted", "counter",
 	    "TCP connections accepted.", NULL, NULL, &c->accepted, 1);
+	family_u64(b, "pktmon_server_plain_probes", "counter",
+	    "Plain STAMP packets from --stamp-allow networks, by outcome.",
+	    "outcome", open_why, open_n, sizeof(open_n) / sizeof(open_n[0]));
 }
 
-/* SIGHUP: certificates, CA, CRL and allowlist; everything else needs a restart. */
+static void setup_open(struct server *s, struct server_conf *o);
+
+/*
+ * SIGHUP: the config file and the command line are read again, as at start;
+ * certificates, CA, CRL, allowlist and plain-STAMP settings take effect for
+ * new connections and packets. Other changes need a restart.
+ */
 static void
 reload(struct server *s)
 {
 	struct server_conf n;
 	struct tls_ctx *tls;
-	char err[512];
+	const char *config = NULL;
+	char err[512] = "";
 
 	defaults(&n);
-	n.config = s->o.config;
-	if (s->o.config == NULL) {
-		log_info("SIGHUP: reloading certificates, CA and CRL");
-		if (load_tls(&s->o, &tls) != 0) {
-			log_warnx("SIGHUP: keeping the running certificates (the "
-			    "files must be readable by uid %u)", (unsigned)getuid());
-			return;
-		}
-		tls_ctx_free(s->tls);
-		s->tls = tls;
-		conns_reload(s->conns, tls, s->o.allow.v, s->o.allow.n);
-		return;
-	}
-	if (conf_load(s->o.config, server_keys, NKEYS, &n, err, sizeof(err)) != 0 ||
-	    load_tls(&n, &tls) != 0) {
+	if (conf_args(server_keys, NKEYS, &n, s->argc, s->argv, NULL, 0, "nvh",
+	    NULL, NULL, &config, err, sizeof(err)) != 0) {
 		log_warnx("SIGHUP: %s; keeping the running settings", err);
 		conf_free(server_keys, NKEYS, &n);
 		return;
 	}
-	log_info("SIGHUP: reloaded %s (certificates, CA, CRL, allowlist)", n.config);
+	n.config = (char *)config;
+	if (load_tls(&n, &tls) != 0) {
+		log_warnx("SIGHUP: keeping the running settings (certificate, key, "
+		    "CA and CRL must be readable by uid %u)", (unsigned)getuid());
+		conf_free(server_keys, NKEYS, &n);
+		return;
+	}
+	log_info("SIGHUP: reloaded certificates, CA, CRL, allowlist%s",
+	    config ? " and the config file" : "");
 	conns_reload(s->conns, tls, n.allow.v, n.allow.n);
 	tls_ctx_free(s->tls);
 	s->tls = tls;
-	/* Keep the new strings for the reloaded parts; free the rest. */
+	setup_open(s, &n);
 	conf_free(server_keys, NKEYS, &s->o);
 	s->o = n;
 }
@@ -389,36 +423,70 @@ setup_loop(struct server *s)
 		fatal(EXIT_SETUP, "event loop set-up");
 }
 
-/* --stamp-allow: the open reflector for plain STAMP senders. */
-static void
-setup_open(struct server *s)
+/*
+ * --stamp-allow and --stamp-key-file into an open reflector, or NULL when
+ * none is wanted. err says what is wrong; *bad is set on a settings error.
+ */
+static struct openpeers *
+make_open(const struct server_conf *o, uint32_t min_interval_us, int *bad,
+    char *err, size_t errlen)
 {
+	struct openpeers *op = NULL;
 	struct net_prefix *pfx;
 	struct stamp_key key;
-	char err[256];
 	size_t i;
 
-	if (s->o.stamp_allow.n == 0)
-		return;
-	if ((pfx = calloc(s->o.stamp_allow.n, sizeof(*pfx))) == NULL)
+	*bad = 0;
+	if (o->stamp_allow.n == 0)
+		return NULL;
+	if ((pfx = calloc(o->stamp_allow.n, sizeof(*pfx))) == NULL)
 		fatalx(EXIT_SETUP, "out of memory");
-	for (i = 0; i < s->o.stamp_allow.n; i++)
-		if (net_prefix_parse(s->o.stamp_allow.v[i], &pfx[i]) != 0)
-			usage_error("invalid --stamp-allow '%s' (want ADDR/BITS)",
-			    s->o.stamp_allow.v[i]);
-	if (s->o.stamp_key_file &&
-	    stamp_key_load(s->o.stamp_key_file, &key, err, sizeof(err)) != 0)
-		usage_error("--stamp-key-file: %s", err);
-	s->open = openpeers_new(pfx, s->o.stamp_allow.n,
-	    s->o.stamp_key_file ? &key : NULL, s->lim.min_interval_us);
+	for (i = 0; i < o->stamp_allow.n && !*bad; i++)
+		if (net_prefix_parse(o->stamp_allow.v[i], &pfx[i]) != 0) {
+			snprintf(err, errlen, "invalid stamp-allow '%s' (want "
+			    "ADDR/BITS)", o->stamp_allow.v[i]);
+			*bad = 1;
+		}
+	memset(&key, 0, sizeof(key));
+	if (!*bad && o->stamp_key_file &&
+	    stamp_key_load(o->stamp_key_file, &key, err, errlen) != 0)
+		*bad = 1;
+	if (!*bad && (op = openpeers_new(pfx, o->stamp_allow.n,
+	    o->stamp_key_file ? &key : NULL, min_interval_us)) == NULL)
+		fatalx(EXIT_SETUP, "out of memory");
 	stamp_key_wipe(&key);
 	free(pfx);
-	if (s->open == NULL)
-		fatalx(EXIT_SETUP, "out of memory");
-	refl_set_open(s->refl, s->open);
-	log_info("plain STAMP senders allowed from %zu prefix(es), %s mode",
-	    s->o.stamp_allow.n, s->o.stamp_key_file ? "authenticated" :
-	    "unauthenticated");
+	return op;
+}
+
+/* --stamp-allow: the open reflector for plain STAMP senders. */
+static void
+setup_open(struct server *s, struct server_conf *o)
+{
+	struct openpeers *op;
+	char err[256];
+	int bad;
+
+	op = make_open(o, s->lim.min_interval_us, &bad, err, sizeof(err));
+	if (bad) {
+		log_warnx("%s; plain STAMP settings unchanged", err);
+		return;
+	}
+	refl_set_open(s->refl, op);
+	openpeers_free(s->open);
+	s->open = op;
+	if (op != NULL)
+		log_info("plain STAMP senders allowed from %zu prefix(es), %s mode",
+		    o->stamp_allow.n, o->stamp_key_file ? "authenticated" :
+		    "unauthenticated");
+}
+
+static void
+notify_ready(void)
+{
+#ifdef HAVE_SYSTEMD
+	sd_notify(0, "READY=1");
+#endif
 }
 
 /* Give up root, then every syscall the loop does not need. */
@@ -430,10 +498,12 @@ setup_privileges(struct server *s)
 
 	if (!s->o.sandbox) {
 		log_warnx("sandbox disabled: running with the privileges started with");
+		notify_ready();
 		return;
 	}
 	if (privsep_drop(s->o.user, err, sizeof(err)) != 0)
 		fatalx(EXIT_SETUP, "%s", err);
+	notify_ready();	/* the notify socket is opened before the filter forbids it */
 	if ((r = privsep_sandbox(err, sizeof(err))) != 0 && r != PM_E_NOTFOUND)
 		fatalx(EXIT_SETUP, "%s", err);
 	log_info("running as uid %u%s", (unsigned)getuid(),
@@ -449,11 +519,21 @@ main(int argc, char **argv)
 	memset(&s, 0, sizeof(s));
 	defaults(&s.o);
 	log_init("pktmon-server", LOG_LVL_INFO);
+	s.argc = argc;
+	s.argv = argv;
 	parse_opts(argc, argv, &s.o, &f);
 	log_set_level(f.verbose >= 1 ? LOG_LVL_DEBUG : LOG_LVL_INFO);
 	signal(SIGPIPE, SIG_IGN);
 	if (load_tls(&s.o, &s.tls) != 0)
 		exit(EXIT_SETUP);
+	{
+		char err[256];
+		int bad;
+
+		openpeers_free(make_open(&s.o, 1000, &bad, err, sizeof(err)));
+		if (bad)
+			usage_error("%s", err);
+	}
 	if (f.check) {
 		printf("configuration OK\n");
 		return 0;
@@ -461,7 +541,7 @@ main(int argc, char **argv)
 	limits_from(&s.o, &s.lim);
 	setup_sockets(&s);
 	setup_loop(&s);
-	setup_open(&s);
+	setup_open(&s, &s.o);
 	if (s.o.metrics != NULL) {
 		char err[256];
 
@@ -472,9 +552,6 @@ main(int argc, char **argv)
 	if (s.o.test_impairment)
 		log_warnx("TEST-ONLY impairment switch enabled (SIGUSR2); "
 		    "never use this on a real monitor");
-#ifdef HAVE_SYSTEMD
-	sd_notify(0, "READY=1");
-#endif
 	setup_privileges(&s);
 	while (!ev_stopped(s.ev))
 		if (ev_run_once(s.ev, -1) != 0)

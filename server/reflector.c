@@ -192,14 +192,17 @@ refl_admit(struct reflector *r, size_t len, const struct net_rx *rx,
 
 	if (len > r->max_size)
 		return r->st.bad_length++, NULL;
-	if (len >= STAMP_AUTH_LEN &&
-	    stamp_decode_sender(r->pkt, len, STAMP_AUTH, m) == 0)
+	int decoded = len >= STAMP_AUTH_LEN &&
+	    stamp_decode_sender(r->pkt, len, STAMP_AUTH, m) == 0;
+
+	if (decoded)
 		s = r->tab[m->ssid];
 	if (s == NULL && r->open != NULL && openpeers_allowed(r->open, &rx->from)) {
 		refl_open(r, len, rx);
 		return NULL;
 	}
-	if (len < STAMP_AUTH_LEN)
+	/* Too short, or malformed (an Error Estimate multiplier of 0). */
+	if (!decoded)
 		return r->st.bad_length++, NULL;
 	if (s == NULL)
 		return r->st.unknown_ssid++, NULL;

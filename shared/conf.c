@@ -271,7 +271,8 @@ conf_one(const struct conf_key *keys, size_t n, void *dst, int ch,
 		name = keys[ch - CONF_OPT_BASE].name;
 	else if ((name = conf_alias_name(al, nal, ch)) == NULL) {
 		if (ch > 0 && ch < 128 && strchr(extra, ch) != NULL) {
-			extra_fn(ch, arg);
+			if (extra_fn != NULL)
+				extra_fn(ch, arg);
 			return 0;
 		}
 		snprintf(err, errlen, "unknown option");

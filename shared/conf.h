@@ -48,7 +48,7 @@ struct conf_alias {
  * Parse argv: "--config FILE" is read first (its path goes to *config),
  * then every --name[=value] and alias on the command line over it. Flags
  * take an optional value (--renew=no). The letters in extra ("nvh") are
- * passed to extra_fn. Returns 0, or PM_E_FORMAT with err naming the
+ * passed to extra_fn (which may be NULL to ignore them). Returns 0, or PM_E_FORMAT with err naming the
  * option, file or value at fault.
  */
 int conf_args(const struct conf_key *keys, size_t n, void *dst, int argc,

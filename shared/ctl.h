@@ -51,6 +51,7 @@ enum ctl_errcode {
 	CTL_ERR_SESSION = 6,	/* unknown probe session */
 	CTL_ERR_TIMEOUT = 7,
 	CTL_ERR_ACCESS = 8,	/* authenticated, but not allowed here */
+	CTL_ERR_CLIENTS = 9,	/* the server has as many clients as it takes */
 };
 
 enum ctl_renew_reason {

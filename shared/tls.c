@@ -167,7 +167,7 @@ tls_ctx_cert_expiry(const struct tls_ctx *t)
 	int days = 0, secs = 0;
 
 	if (x == NULL || !ASN1_TIME_diff(&days, &secs, NULL, X509_get0_notAfter(x)))
-		return 0;
+		return INT64_MAX;	/* unknown: nothing to warn about */
 	return (int64_t)days * 86400 + secs;
 }
 

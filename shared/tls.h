@@ -27,7 +27,8 @@ struct tls_files {
  */
 int tls_ctx_new(enum tls_role role, const struct tls_files *f,
     struct tls_ctx **out, char *err, size_t errlen) PM_MUST_CHECK;
-/* Seconds until our own certificate expires (negative: already expired). */
+/* Seconds until our own certificate expires (negative: already expired;
+ * INT64_MAX when it cannot be read). */
 int64_t tls_ctx_cert_expiry(const struct tls_ctx *ctx);
 void tls_ctx_free(struct tls_ctx *ctx);
 

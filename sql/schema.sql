@@ -23,7 +23,8 @@ INSERT INTO fates (code, name, meaning) VALUES
 CREATE TABLE sessions (
     id            INTEGER PRIMARY KEY,
     server        TEXT NOT NULL,           -- host:port as given on the command line
-    mode          TEXT NOT NULL,           -- 'stamp-auth' (pktmon server), 'icmp'
+    mode          TEXT NOT NULL,           -- 'stamp-auth' (pktmon server), 'icmp',
+                                           -- 'stamp-plain' / 'stamp-plain-auth' (--stamp)
     ssid          INTEGER NOT NULL,        -- STAMP session identifier (0 in ICMP mode)
     local_addr    TEXT,                    -- client UDP source address and port
     local_port    INTEGER,
@@ -32,7 +33,9 @@ CREATE TABLE sessions (
     interval_ns   INTEGER NOT NULL,        -- probe interval granted by the server
     size          INTEGER NOT NULL,        -- probe UDP payload size, octets
     timeout_ns    INTEGER NOT NULL,        -- loss timeout in force
-    timestamping  TEXT NOT NULL,           -- how receive times were taken: 'kernel-rx', 'user'
+    timestamping  TEXT NOT NULL,           -- 'kernel-tx+rx' (kernel send and receive
+                                           -- times) or 'kernel-rx' (send time from the
+                                           -- clock just before the send call)
     started_ns    INTEGER NOT NULL,
     ended_ns      INTEGER,                 -- NULL while the session runs
     end_reason    TEXT,                    -- 'renewed', 'stopped', 'aborted' (control channel lost)

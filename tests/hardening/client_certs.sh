@@ -8,6 +8,7 @@
 # no session, and a good client is served right after.
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/pki.sh"
+# shellcheck source=tests/hardening/hardening.sh
 . "$(dirname "$0")/hardening.sh"
 pm_init client-certs 60
 pm_need_binaries "$PM_SERVER" "$PM_CLIENT"

@@ -8,7 +8,9 @@ Modes, each printing "key=value" lines on stdout for the calling script:
   send HEX   TLS handshake (and HELLO first with --hello), send the octets,
              read what comes back until the server closes (or --wait
              seconds); prints error_code, msgs, closed, close_ms (from the
-             send to the end of the stream).
+             send to the end of the stream). --repeat N: N connections,
+             the worst close_ms, median_ms, p95_ms, and every error code
+             and ending seen.
   corpus DIR one connection per file in DIR, as "send" with the file's
              octets; one line per file: file= outcome= (error:CODE, eof,
              open) ms=.
@@ -19,10 +21,16 @@ Modes, each printing "key=value" lines on stdout for the calling script:
   plain      plain TCP connect, send "GET /\\r\\n"; prints close_s.
   dribble    a real TLS ClientHello written one octet per --every seconds;
              prints close_s (from connect) and octets sent.
-  halfopen N open N plain TCP connections from --source and hold them;
-             count those the server closes within 1 s; read the server's fd
-             count and RSS (--pid); time a good handshake from --good-source
-             while they are held; prints every figure.
+  clients N  authenticate N clients one after another (HELLO/WELCOME) and
+             hold them for --hold seconds; prints up, refused and how.
+  renew N    HELLO, OPEN, then RENEW that first session N times without ever
+             closing the old ones; prints how many were granted; holds them
+             for --hold seconds.
+  halfopen N open N plain TCP connections from each address of --source
+             (comma-separated) and hold them; count those the server closes
+             within 1 s; read the server's fd count and RSS (--pid); while
+             they are held, try --good good handshakes from --good-source and
+             time them (good_ok, good_failed); prints every figure.
 Standard library only. Exit status 0 when the run itself worked (what the
 server did is in the output), 2 on a usage or set-up error.
 """
@@ -72,9 +80,10 @@ def tcp_connect(a, source=None):
     return s
 
 
-def tls_connect(a, source=None):
+def tls_connect(a, source=None, ctx=None):
+    ctx = ctx or tls_context(a)
     raw = tcp_connect(a, source)
-    t = tls_context(a).wrap_socket(raw, server_hostname=a.name)
+    t = ctx.wrap_socket(raw, server_hostname=a.name)
     t.settimeout(5)
     return t
 
@@ -89,8 +98,9 @@ class Reader:
         self.eof = None  # None: still open; else "eof", "reset", "tls:..."
         self.eof_at = None
 
-    def pump(self, until):
-        """Read until the stream ends or the monotonic time 'until'."""
+    def pump(self, until, once=False):
+        """Read until the stream ends or the monotonic time 'until' (or
+        until the first data, with once)."""
         while self.eof is None:
             left = until - now()
             if left <= 0:
@@ -121,12 +131,14 @@ class Reader:
                     break
                 self.msgs.append((t, self.buf[4:4 + n]))
                 self.buf = self.buf[4 + n:]
+            if once:
+                return
 
     def wait_for(self, mtype, until):
         while now() < until and self.eof is None:
             if any(t == mtype for t, _ in self.msgs):
                 return True
-            self.pump(min(until, now() + 0.05))
+            self.pump(until, once=True)
         return any(t == mtype for t, _ in self.msgs)
 
     def error_code(self):
@@ -155,8 +167,9 @@ def out(**kv):
 
 
 def mode_good(a, source=None):
+    ctx = tls_context(a)
     t0 = now()
-    s = tls_connect(a, source)
+    s = tls_connect(a, source, ctx)
     rd = Reader(s)
     hello(s, rd)
     ms = (now() - t0) * 1000
@@ -181,11 +194,24 @@ def exchange(a, data, want_hello):
 
 
 def mode_send(a):
-    rd, code, ms = exchange(a, bytes.fromhex(a.arg), a.hello)
-    out(error_code=code if code is not None else "none",
+    times, codes, ends = [], set(), set()
+    for _ in range(a.repeat):
+        rd, code, ms = exchange(a, bytes.fromhex(a.arg), a.hello)
+        codes.add(code if code is not None else "none")
+        ends.add(rd.eof or "no")
+        times.append(ms if ms is not None else float("inf"))
+    times.sort()
+
+    def fmt(v):
+        return "%.1f" % v if v != float("inf") else "none"
+
+    out(error_code=",".join(map(str, sorted(codes, key=str))),
         msgs=",".join(str(t) for t, _ in rd.msgs) or "none",
-        closed=rd.eof or "no",
-        close_ms="%.1f" % ms if ms is not None else "none",
+        closed=",".join(sorted(ends)),
+        close_ms=fmt(times[-1]),
+        median_ms=fmt(times[len(times) // 2]),
+        p95_ms=fmt(times[min(len(times) - 1, int(len(times) * 0.95))]),
+        connections=a.repeat,
         error_text='"%s"' % rd.error_text().replace(" ", "_"))
 
 
@@ -294,6 +320,57 @@ def mode_dribble(a):
     s.close()
 
 
+def mode_clients(a):
+    """Authenticate N clients one after another and hold them."""
+    held, refused, how = [], 0, set()
+    for _ in range(int(a.arg)):
+        try:
+            s = tls_connect(a)
+            rd = Reader(s)
+            s.sendall(HELLO)
+            if rd.wait_for(T_WELCOME, now() + 3):
+                held.append(s)
+                continue
+            refused += 1
+            code = rd.error_code()
+            how.add("error:%d" % code if code is not None else (rd.eof or "timeout"))
+        except (OSError, ssl.SSLError) as e:
+            refused += 1
+            how.add(e.__class__.__name__)
+    out(up=len(held), refused=refused, refusals=",".join(sorted(how)) or "none")
+    time.sleep(a.hold)
+    for s in held:
+        s.close()
+
+
+def mode_renew(a):
+    """HELLO, OPEN, then RENEW the first session N times without CLOSE."""
+    s = tls_connect(a)
+    rd = Reader(s)
+    hello(s, rd)
+    s.sendall(msg(3, struct.pack(">IHH", 100000, 112, 40000)))
+    if not rd.wait_for(4, now() + 3):
+        raise SystemExit("no ACCEPT for OPEN (end: %s)" % rd.eof)
+    ssid = struct.unpack_from(">H", [b for t, b in rd.msgs if t == 4][0])[0]
+    renewed = 0
+    for i in range(int(a.arg)):
+        rd.msgs = []
+        try:
+            s.sendall(msg(5, struct.pack(">HBBH", ssid, 3, 0, 40001 + i)))
+        except (OSError, ssl.SSLError):
+            break
+        rd.wait_for(6, now() + 1)
+        if any(t == 6 for t, _ in rd.msgs):
+            renewed += 1
+        else:
+            break
+    code = rd.error_code()
+    out(opened=1, renewed=renewed, held=1 + renewed,
+        end=("error:%d" % code) if code is not None else (rd.eof or "open"))
+    time.sleep(a.hold)
+    s.close()
+
+
 def proc_fds(pid):
     return len(os.listdir("/proc/%d/fd" % pid))
 
@@ -308,27 +385,29 @@ def proc_rss_kib(pid):
 
 def mode_halfopen(a):
     n = int(a.arg)
+    sources = a.source.split(",")
     base_fds, base_rss = proc_fds(a.pid), proc_rss_kib(a.pid)
     socks = []
     t0 = now()
     connect_failed = 0
-    for _ in range(n):
-        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-        s.bind((a.source, 0))
-        s.settimeout(2)
-        try:
-            s.connect((a.host, a.port))
-        except OSError:
-            connect_failed += 1
-            s.close()
-            continue
-        s.setblocking(False)
-        socks.append(s)
+    for src in sources:
+        for _ in range(n):
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            s.bind((src, 0))
+            s.settimeout(2)
+            try:
+                s.connect((a.host, a.port))
+            except OSError:
+                connect_failed += 1
+                s.close()
+                continue
+            s.setblocking(False)
+            socks.append(s)
     t_open = now() - t0
     # Give the server a moment to accept and refuse; then see which ended.
     deadline = now() + 1.0
-    closed, first_close = set(), None
+    closed = set()
     while now() < deadline and len(closed) < len(socks):
         live = [s for s in socks if s.fileno() not in closed]
         r, _, _ = select.select(live, [], [], max(0.0, deadline - now()))
@@ -339,17 +418,21 @@ def mode_halfopen(a):
                 d = b""
             if not d:
                 closed.add(s.fileno())
-                if first_close is None:
-                    first_close = now() - t0
     held_fds, held_rss = proc_fds(a.pid), proc_rss_kib(a.pid)
-    ms = []
+    ok, bad = [], []
     for _ in range(a.good):
-        ms.append(mode_good(a, a.good_source))
+        t = now()
+        try:
+            ok.append(mode_good(a, a.good_source))
+        except (OSError, ssl.SSLError, SystemExit):
+            bad.append((now() - t) * 1000)
     out(opened=len(socks), connect_failed=connect_failed, open_s="%.3f" % t_open,
         closed_within_1s=len(closed), held=len(socks) - len(closed),
         base_fds=base_fds, held_fds=held_fds, base_rss_kib=base_rss,
-        held_rss_kib=held_rss, good_handshakes=len(ms),
-        good_max_ms="%.1f" % max(ms), good_median_ms="%.1f" % sorted(ms)[len(ms) // 2])
+        held_rss_kib=held_rss, good_ok=len(ok), good_failed=len(bad),
+        good_max_ms="%.1f" % max(ok) if ok else "none",
+        good_median_ms="%.1f" % sorted(ok)[len(ok) // 2] if ok else "none",
+        failed_max_ms="%.1f" % max(bad) if bad else "none")
     for s in socks:
         s.close()
 
@@ -367,11 +450,13 @@ def main():
     p.add_argument("--ca")
     p.add_argument("--hello", action="store_true", help="send HELLO first")
     p.add_argument("--wait", type=float, default=2.0)
+    p.add_argument("--repeat", type=int, default=1, help="send: connections")
     p.add_argument("--every", type=float, default=1.0)
     p.add_argument("--pid", type=int)
     p.add_argument("--source", default="127.0.0.2")
     p.add_argument("--good-source", default=None)
     p.add_argument("--good", type=int, default=5)
+    p.add_argument("--hold", type=float, default=0.0, help="clients/renew: hold for")
     a = p.parse_args()
     if a.mode == "good":
         out(handshake_ms="%.1f" % mode_good(a))
@@ -387,6 +472,10 @@ def main():
         mode_silent(a, b"GET /\r\n")
     elif a.mode == "dribble":
         mode_dribble(a)
+    elif a.mode == "clients":
+        mode_clients(a)
+    elif a.mode == "renew":
+        mode_renew(a)
     elif a.mode == "halfopen":
         if a.pid is None:
             p.error("halfopen needs --pid")

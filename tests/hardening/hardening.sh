@@ -1,3 +1,5 @@
+# shellcheck shell=bash
+# shellcheck disable=SC2034 # the variables set here are read by the tests
 # Helpers for the hardening tests (sourced after ../lib/common.sh and
 # ../lib/pki.sh). They add what the shared helpers do not have: leaf
 # certificates with chosen dates, extensions and revocation through a small
@@ -7,6 +9,7 @@
 HX_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 HX_PEER=$HX_DIR/ctlpeer.py
 HX_PROBES=$HX_DIR/probes.py
+rc=0	# exit status of the last hx_run_client
 
 # hx_ca_init: an `openssl ca` database around $PM_PKI's CA, in $PM_TMP/ca.
 # Sets HX_CA_CONF. Must follow pki_make.
@@ -104,12 +107,13 @@ hx_gencrl() {
 # hx_s_client OUT PORT [s_client options]: one raw TLS 1.3 attempt. Stdin
 # stays open for 2 s so s_client waits for what the server sends after the
 # handshake (in TLS 1.3 a refused client certificate is answered by an alert
-# after the client already thinks the handshake is done).
+# after the client already thinks the handshake is done); an alert ends it at
+# once (the process substitution is not waited for, unlike a pipe).
 hx_s_client() {
 	local out=$1 port=$2
 	shift 2
-	(sleep 2) | timeout 10 openssl s_client -connect "127.0.0.1:$port" -servername localhost \
-		-CAfile "$PM_PKI/ca.crt" -tls1_3 "$@" >"$out" 2>&1 || true
+	timeout 10 openssl s_client -connect "127.0.0.1:$port" -servername localhost \
+		-CAfile "$PM_PKI/ca.crt" -tls1_3 "$@" < <(sleep 2) >"$out" 2>&1 || true
 }
 
 # hx_alert FILE: the TLS alert number s_client reported, or "none".
@@ -139,7 +143,7 @@ hx_run_client() {
 hx_peer() {
 	local mode=$1
 	shift
-	"$PM_PY" "$HX_PEER" "$mode" --port "$HX_PORT" --pki "$PM_PKI" "$@" 2>>"$PM_TMP/peer.err" ||
+	"$PM_PY" "$HX_PEER" "$mode" "$@" --port "$HX_PORT" --pki "$PM_PKI" 2>>"$PM_TMP/peer.err" ||
 		fail "ctlpeer.py $mode failed: $(tail -n 3 "$PM_TMP/peer.err")"
 }
 
@@ -155,6 +159,12 @@ hx_rss_kib() {
 
 hx_fds() {
 	find "/proc/$1/fd" -mindepth 1 -maxdepth 1 | wc -l
+}
+
+# hx_asan: is the server built with AddressSanitizer? Its quarantine keeps
+# freed memory resident, so resident-set budgets only hold without it.
+hx_asan() {
+	grep -qa '__asan_init' "$PM_SERVER"
 }
 
 # hx_between WHAT LOW HIGH VALUE: LOW <= VALUE <= HIGH (decimals allowed).
