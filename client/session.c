@@ -28,18 +28,19 @@ fate_lost_cb(void *arg, const struct fate_row *row)
 	struct client *c = p->owner;
 
 	out_lost(row->seq, p == c->cur ? 0 : p->num);
+	/* A drained session's tail must not re-trigger a renewal. */
+	if (p == c->cur) {
+		policy_observe(c->pol, 1);
+		if (c->episode_first_loss < 0)
+			c->episode_first_loss = row->sent_wall_ns;
+	}
+	/* The probe that starts an episode is its first loss. */
+	c->episode_lost = c->in_episode ? c->episode_lost + 1 : 1;
 	if (!c->in_episode) {
 		c->in_episode = 1;
 		c->episode_start = row->sent_wall_ns;
-		c->episode_lost = 0;
 		episode_event(c, "loss-start");
 	}
-	c->episode_lost++;
-	if (p != c->cur)
-		return;		/* a drained session's tail must not re-trigger */
-	policy_observe(c->pol, 1);
-	if (c->episode_first_loss < 0)
-		c->episode_first_loss = row->sent_wall_ns;
 }
 
 static void

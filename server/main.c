@@ -536,6 +536,8 @@ main(int argc, char **argv)
 	}
 	if (f.check) {
 		printf("configuration OK\n");
+		tls_ctx_free(s.tls);
+		conf_free(server_keys, NKEYS, &s.o);
 		return 0;
 	}
 	limits_from(&s.o, &s.lim);
