@@ -1,6 +1,6 @@
 /*
  * history: the client's SQLite writer (history.c and history_sql.c are the
- * only client files that include <sqlite3.h>). Every row is queued and a
+ * only client files that use SQLite). Every row is queued and a
  * writer thread writes them in batched transactions (BEGIN IMMEDIATE ...
  * COMMIT), so a crash leaves whole batches only and probing never waits
  * for the disk. Session and renewal ids are handed out at once.
