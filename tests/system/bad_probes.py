@@ -11,37 +11,12 @@ registered), in this order:
   20 correctly signed probes with an SSID no session has.
 Then listens for 1.5 s and prints "replies=N sent=80". Standard library only.
 """
-import hashlib
-import hmac
 import os
-import select
 import socket
-import struct
 import sys
-import time
 
-NTP_UNIX_OFFSET = 2208988800
-
-
-def ntp_now():
-    t = time.time()
-    sec = int(t)
-    frac = int((t - sec) * (1 << 32)) & 0xFFFFFFFF
-    return struct.pack(">II", sec + NTP_UNIX_OFFSET, frac)
-
-
-def probe(seq, ssid, key=None):
-    """A Session-Sender authenticated packet (RFC 8762 4.2.2 + RFC 8972 SSID)."""
-    body = bytearray(112)
-    struct.pack_into(">I", body, 0, seq)
-    body[16:24] = ntp_now()
-    struct.pack_into(">H", body, 24, 0x0001)  # S=0 Z=0 scale 0, multiplier 1
-    struct.pack_into(">H", body, 26, ssid)
-    if key is None:
-        body[96:112] = os.urandom(16)
-    else:
-        body[96:112] = hmac.new(key, bytes(body[:96]), hashlib.sha256).digest()[:16]
-    return bytes(body)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from stampkit import count_replies, probe  # noqa: E402
 
 
 def main():
@@ -70,16 +45,7 @@ def main():
         s.sendto(probe(i, other, key), dst)
         sent += 1
 
-    replies = 0
-    deadline = time.monotonic() + 1.5
-    while True:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            break
-        r, _, _ = select.select([s], [], [], left)
-        if r:
-            s.recvfrom(65536)
-            replies += 1
+    replies = count_replies(s, 1.5)
     print("replies=%d sent=%d" % (replies, sent))
 
 

@@ -8,28 +8,12 @@ with SSID and KEYHEX, from CLIENT_PORT when that port is free again (the
 session's own source), else from any port. Then listens for 1 s and prints
 "replies=N sent=COUNT port=P". Standard library only.
 """
-import hashlib
-import hmac
-import select
+import os
 import socket
-import struct
 import sys
-import time
 
-NTP_UNIX_OFFSET = 2208988800
-
-
-def probe(seq, ssid, key):
-    body = bytearray(112)
-    struct.pack_into(">I", body, 0, seq)
-    t = time.time()
-    sec = int(t)
-    struct.pack_into(">II", body, 16, sec + NTP_UNIX_OFFSET,
-                     int((t - sec) * (1 << 32)) & 0xFFFFFFFF)
-    struct.pack_into(">H", body, 24, 0x0001)  # S=0 Z=0 scale 0, multiplier 1
-    struct.pack_into(">H", body, 26, ssid)
-    body[96:112] = hmac.new(key, bytes(body[:96]), hashlib.sha256).digest()[:16]
-    return bytes(body)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from stampkit import count_replies, probe  # noqa: E402
 
 
 def main():
@@ -46,16 +30,7 @@ def main():
         s.bind((host, 0))
     for i in range(count):
         s.sendto(probe(1000 + i, ssid, key), (host, port))
-    replies = 0
-    deadline = time.monotonic() + 1.0
-    while True:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            break
-        r, _, _ = select.select([s], [], [], left)
-        if r:
-            s.recvfrom(65536)
-            replies += 1
+    replies = count_replies(s, 1.0)
     print("replies=%d sent=%d port=%d" % (replies, count, s.getsockname()[1]))
 
 
