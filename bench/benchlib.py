@@ -197,6 +197,20 @@ def udp_snmp():
     return {k: int(v) for k, v in zip(rows[0][1:], rows[1][1:])}
 
 
+def tcp_established(port):
+    """TCP connections established to local port (/proc/net/tcp, tcp6)."""
+    want, n = f":{port:04X}", 0
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            with open(table) as f:
+                next(f)
+                n += sum(1 for line in f if line.split()[1].endswith(want)
+                         and line.split()[3] == "01")
+        except FileNotFoundError:
+            pass
+    return n
+
+
 def udp_port_drops(port):
     """Receive-buffer drops of the UDP sockets bound to port (/proc/net/udp)."""
     want, drops = f":{port:04X}", 0
