@@ -14,6 +14,8 @@
 
 #include "engine.h"
 
+#define PACE_BURST 64	/* probes sent in one timer wake-up, at most */
+
 /* ---- timers and stopping ------------------------------------------------ */
 
 static void
@@ -23,6 +25,7 @@ stop_begin(struct client *c, const char *why)
 		return;
 	log_debug("stopping: %s", why);
 	c->stopping = 1;
+	ev_timer_stop(c->send_tfd);
 	session_retire(c);
 	/* Replies may take up to the loss timeout; the close exchange a bit. */
 	c->stop_deadline = mono_ns() + c->o->timeout_ns + CLOSE_WAIT_NS;
@@ -35,14 +38,20 @@ on_send(struct ev *ev, int fd, uint32_t events, void *arg)
 {
 	struct client *c = arg;
 	int64_t now = mono_ns();
+	unsigned n;
 
 	(void)ev;
 	(void)events;
 	(void)ev_timer_read(fd);
 	if (c->stopping)
 		return;
-	pace_fired(&c->pace, now);
-	if (c->cur != NULL && c->cur->st == PROBE_ACTIVE) {
+	if (c->o->deadline_ns && now - c->start_mono >= c->o->deadline_ns) {
+		stop_begin(c, "deadline reached");
+		return;
+	}
+	for (n = pace_due(&c->pace, now, PACE_BURST); n > 0; n--) {
+		if (c->cur == NULL || c->cur->st != PROBE_ACTIVE)
+			break;
 		(void)probe_send(c->cur, now, wall_ns());
 		c->sent_total++;
 		if (c->o->count && c->sent_total >= c->o->count) {
@@ -50,7 +59,10 @@ on_send(struct ev *ev, int fd, uint32_t events, void *arg)
 			return;
 		}
 	}
-	(void)ev_timer_at(c->send_tfd, pace_advance(&c->pace, now));
+	/* Fixed spacing runs on a periodic timer (no re-arm per probe);
+	 * Poisson gaps need each deadline set. */
+	if (c->o->poisson)
+		(void)ev_timer_at(c->send_tfd, c->pace.next);
 }
 
 /* Sessions that stopped sending get CLOSE once their replies are due. */
@@ -105,10 +117,7 @@ on_tick(struct ev *ev, int fd, uint32_t events, void *arg)
 		storage_check(c, history_flush(c->hist));
 		c->last_flush = now;
 	}
-	if (c->ctl != NULL && ctlc_tick(c->ctl, now) != 0)
-		ctl_lost(c, "server silent for 3 keepalive intervals");
-	else if (c->ctl != NULL)
-		ctl_update_events(c);
+	ctl_check_silence(c, now);
 	reconnect_check(c, now);
 	if (c->o->deadline_ns && c->start_mono && now - c->start_mono >= c->o->deadline_ns)
 		stop_begin(c, "deadline reached");

@@ -258,6 +258,12 @@ ctlc_read(struct ctlc *c, void (*fn)(void *, const struct ctl_msg *),
 	return 0;
 }
 
+int64_t
+ctlc_silent_for(const struct ctlc *c, int64_t now)
+{
+	return now - c->last_rx;
+}
+
 int
 ctlc_tick(struct ctlc *c, int64_t now)
 {

@@ -38,6 +38,8 @@ int ctlc_send(struct ctlc *c, const struct ctl_msg *m) PM_MUST_CHECK;
  */
 int ctlc_read(struct ctlc *c, void (*fn)(void *, const struct ctl_msg *),
     void *arg, char *err, size_t errlen) PM_MUST_CHECK;
+/* Nanoseconds since the server last sent anything. */
+int64_t ctlc_silent_for(const struct ctlc *c, int64_t now_mono);
 /* Send a keepalive when idle; PM_E_TIMEOUT when the server fell silent. */
 int ctlc_tick(struct ctlc *c, int64_t now_mono) PM_MUST_CHECK;
 int ctlc_wants_write(const struct ctlc *c);

@@ -69,6 +69,7 @@ struct client {
 int ctl_connect(struct client *c, char *err, size_t errlen);
 void ctl_lost(struct client *c, const char *why);
 void ctl_update_events(struct client *c);
+void ctl_check_silence(struct client *c, int64_t now);
 void episode_event(struct client *c, const char *event);
 void old_remove(struct client *c, unsigned i);
 void reconnect_check(struct client *c, int64_t now);

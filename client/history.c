@@ -7,6 +7,10 @@
  * and are counted if they cannot be kept.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/file.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -121,6 +125,28 @@ history_is_foreign(const char *path)
 	return n > 0 && (n < sizeof(head) || memcmp(head, magic, sizeof(head)) != 0);
 }
 
+/*
+ * One writer per history: ids are handed out from the file's maximum at
+ * open, so two clients writing one file would collide. An advisory lock
+ * (independent of SQLite's own) refuses the second at once; readers such
+ * as pktmon-report do not take it.
+ */
+static int
+history_lock(struct history *h, char *err, size_t errlen)
+{
+	if ((h->lockfd = open(h->path, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) < 0) {
+		snprintf(err, errlen, "cannot open history %s: %s", h->path,
+		    strerror(errno));
+		return PM_E_DB;
+	}
+	if (flock(h->lockfd, LOCK_EX | LOCK_NB) != 0) {
+		snprintf(err, errlen, "history %s is in use by another "
+		    "pktmon-client; give each client its own --db", h->path);
+		return PM_E_DB;
+	}
+	return 0;
+}
+
 static int
 history_connect(struct history *h, int durability_full, char *err, size_t errlen)
 {
@@ -147,6 +173,10 @@ history_connect(struct history *h, int durability_full, char *err, size_t errlen
 		sqlite3_close(h->db);
 		h->db = NULL;
 		if (history_move_aside(h->path, err, errlen) != 0)
+			return PM_E_DB;
+		/* The lock went with the old file: take it on the new one. */
+		close(h->lockfd);
+		if (history_lock(h, err, errlen) != 0)
 			return PM_E_DB;
 		return history_connect(h, durability_full, err, errlen);
 	}
@@ -313,13 +343,21 @@ static int
 writer_start(struct history *h)
 {
 	pthread_condattr_t ca;
+	sigset_t all, old;
+	int r;
 
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&h->cv, &ca);
 	pthread_condattr_destroy(&ca);
 	pthread_mutex_init(&h->mu, NULL);
-	if (pthread_create(&h->thread, NULL, writer_run, h) != 0)
+	/* The writer must take no signal: SIGTERM and SIGINT belong to the
+	 * event loop's signalfd, which only sees signals every thread blocks. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	r = pthread_create(&h->thread, NULL, writer_run, h);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (r != 0)
 		return PM_E_SYS;
 	h->running = 1;
 	return 0;
@@ -338,7 +376,15 @@ history_open(const char *path, int durability_full, struct history **out,
 		free(h);
 		return PM_E_NOMEM;
 	}
-	if ((r = history_connect(h, durability_full, err, errlen)) != 0 ||
+	h->lockfd = -1;
+	if (history_is_foreign(path)) {
+		snprintf(err, errlen, "%s exists and is not an SQLite database; "
+		    "refusing to touch it", path);
+		r = PM_E_DB;
+		goto fail;
+	}
+	if ((r = history_lock(h, err, errlen)) != 0 ||
+	    (r = history_connect(h, durability_full, err, errlen)) != 0 ||
 	    (r = history_schema(h, err, errlen)) != 0)
 		goto fail;
 	if (sqlite3_prepare_v3(h->db, "INSERT OR REPLACE INTO probes (session_id, "
@@ -387,6 +433,8 @@ history_close(struct history *h)
 	sqlite3_close(h->db);
 	batch_free(&h->in);
 	batch_free(&h->out);
+	if (h->lockfd >= 0)
+		close(h->lockfd);
 	free(h->path);
 	free(h);
 	return lost;

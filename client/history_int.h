@@ -44,6 +44,7 @@ struct batch {
 
 struct history {
 	char *path;
+	int lockfd;			/* flock: one writer per history file */
 	sqlite3 *db;			/* owned by the writer thread once it runs */
 	sqlite3_stmt *ins_probe;
 	int64_t last_session, last_renewal;	/* ids handed out so far */

@@ -141,6 +141,23 @@ on_ctl(struct ev *ev, int fd, uint32_t events, void *arg)
 		ctl_update_events(c);
 }
 
+/*
+ * Before calling the server silent, read what may be waiting: a client
+ * starved of CPU can have the server's keepalives queued unread.
+ */
+void
+ctl_check_silence(struct client *c, int64_t now)
+{
+	if (c->ctl == NULL)
+		return;
+	if (ctlc_silent_for(c->ctl, now) > 2 * (int64_t)ctlc_keepalive_ms(c->ctl) * NS_PER_MS)
+		on_ctl(c->ev, ctlc_fd(c->ctl), EPOLLIN, c);
+	if (c->ctl != NULL && ctlc_tick(c->ctl, now) != 0)
+		ctl_lost(c, "server silent for 3 keepalive intervals");
+	else if (c->ctl != NULL)
+		ctl_update_events(c);
+}
+
 int
 ctl_connect(struct client *c, char *err, size_t errlen)
 {

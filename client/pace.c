@@ -5,6 +5,8 @@
 
 #include "pace.h"
 
+#define PACE_STALE_NS 1000000LL	/* 1 ms */
+
 void
 pace_init(struct pace *s, int64_t start, int64_t interval, int poisson,
     uint64_t seed)
@@ -42,20 +44,21 @@ gap(struct pace *s)
 	return (int64_t)(-log(uniform01(s)) * (double)s->interval) + 1;
 }
 
-void
-pace_fired(struct pace *s, int64_t now)
+unsigned
+pace_due(struct pace *s, int64_t now, unsigned cap)
 {
-	rtt_add(&s->late, now > s->next ? now - s->next : 0);
-}
+	int64_t stale = s->interval > PACE_STALE_NS ? s->interval : PACE_STALE_NS;
+	unsigned n = 0;
 
-int64_t
-pace_advance(struct pace *s, int64_t now)
-{
-	s->next += gap(s);
-	/* After a stall, skip the slots that are past rather than burst. */
-	while (s->next < now - s->interval) {
-		s->next += gap(s);
-		s->missed++;
+	for (; s->next <= now; s->next += gap(s)) {
+		/* A slot long past (a stall) is skipped, not sent in a burst; a
+		 * few just past (timer granularity at high rates) are sent. */
+		if (now - s->next > stale || n >= cap) {
+			s->missed++;
+			continue;
+		}
+		rtt_add(&s->late, now - s->next);
+		n++;
 	}
-	return s->next;
+	return n;
 }

@@ -3,8 +3,10 @@
  * timer latency never accumulates into drift; optional Poisson spacing
  * (exponential gaps with the interval as mean, RFC 2330 style) so probes
  * do not phase-lock with periodic events on the path. Measures how late
- * each send ran and counts deadlines missed by more than an interval,
- * which are skipped rather than sent in a burst. Pure: times come in.
+ * each send ran. Slots a little past (at high rates a timer wake-up covers
+ * several) are sent together; slots more than an interval (at least 1 ms)
+ * past are skipped and counted, never sent in a burst after a stall.
+ * Pure: times come in.
  */
 #ifndef PM_PACE_H
 #define PM_PACE_H
@@ -24,9 +26,10 @@ struct pace {
 void pace_init(struct pace *s, int64_t start, int64_t interval, int poisson,
     uint64_t seed);
 void pace_set_interval(struct pace *s, int64_t interval);
-/* The timer fired at now: record lateness. */
-void pace_fired(struct pace *s, int64_t now);
-/* Compute and return the next deadline after now. */
-int64_t pace_advance(struct pace *s, int64_t now);
+/*
+ * The timer fired at now: how many probes to send (at most cap), with the
+ * lateness of each recorded; s->next is then the next deadline after now.
+ */
+unsigned pace_due(struct pace *s, int64_t now, unsigned cap);
 
 #endif

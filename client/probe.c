@@ -247,14 +247,17 @@ probe_tx_stamps(struct probe *p)
 }
 
 void
-probe_recv(struct probe *p, probe_reply_cb cb, void *arg)
+probe_recv(struct probe *p, int readable, int errqueue, probe_reply_cb cb,
+    void *arg)
 {
 	uint8_t pkt[STAMP_MAX_LEN + 1];
 	struct net_rx rx;
 	int i, n;
 
-	if (p->tx_stamps)
+	if (p->tx_stamps && errqueue)
 		probe_tx_stamps(p);
+	if (!readable)
+		return;
 	for (i = 0; i < PROBE_RX_BATCH; i++) {
 		n = net_udp_recv(p->fd, pkt, sizeof(pkt), &rx);
 		if (n == PM_E_AGAIN)

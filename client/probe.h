@@ -81,8 +81,12 @@ int probe_send(struct probe *p, int64_t mono, int64_t wall);
 /* Called for each counted reply (not stale). */
 typedef void (*probe_reply_cb)(void *arg, struct probe *p, uint64_t seq,
     int64_t rtt_ns, int ttl, enum fate_rx kind);
-/* Read every queued datagram. */
-void probe_recv(struct probe *p, probe_reply_cb cb, void *arg);
+/*
+ * Take what the socket has: replies when readable, transmit timestamps
+ * when the kernel flagged the error queue (so neither costs an empty read).
+ */
+void probe_recv(struct probe *p, int readable, int errqueue, probe_reply_cb cb,
+    void *arg);
 /* Close the socket, wipe the key, free the tracker. */
 void probe_free(struct probe *p);
 

@@ -207,9 +207,12 @@ session_record(struct client *c, struct probe *p, const char *mode,
 			seed = (uint64_t)wall_ns();
 		c->start_mono = mono_ns();
 		pace_init(&c->pace, c->start_mono, p->interval_ns, c->o->poisson, seed);
-		(void)ev_timer_at(c->send_tfd, c->start_mono);
 	}
-	pace_set_interval(&c->pace, p->interval_ns);
+	if (c->pace.interval != p->interval_ns || c->sessions == 1) {
+		pace_set_interval(&c->pace, p->interval_ns);
+		(void)ev_timer_periodic(c->send_tfd, c->pace.next,
+		    c->o->poisson ? 0 : p->interval_ns);
+	}
 }
 
 /* The server granted cur: derive its key, start probing, record it. */
@@ -423,6 +426,6 @@ on_probe_fd(struct ev *ev, int fd, uint32_t events, void *arg)
 
 	(void)ev;
 	(void)fd;
-	(void)events;
-	probe_recv(p, on_reply, p->owner);
+	probe_recv(p, (events & EPOLLIN) != 0, (events & EPOLLERR) != 0, on_reply,
+	    p->owner);
 }

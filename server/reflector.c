@@ -103,7 +103,7 @@ refl_add(struct reflector *r, const struct refl_terms *t)
 	if (s->burst < BUCKET_MIN_BURST)
 		s->burst = BUCKET_MIN_BURST;
 	s->tokens = s->burst;
-	s->tb_last = mono_ns();
+	s->tb_last = 0;	/* set by the first probe */
 	r->tab[t->ssid] = s;
 	r->n++;
 	return 0;
@@ -157,7 +157,11 @@ replay_check(struct refl_sess *s, uint32_t seq32)
 static int
 bucket_take(struct refl_sess *s, int64_t now)
 {
-	s->tokens += (double)(now - s->tb_last) / 1e9 * s->rate;
+	/* Refilled by the packets' kernel arrival times, not by when the
+	 * server got round to them: a stalled server must not count probes
+	 * that arrived in time as over the rate. A clock step back adds none. */
+	if (s->tb_last != 0 && now > s->tb_last)
+		s->tokens += (double)(now - s->tb_last) / 1e9 * s->rate;
 	s->tb_last = now;
 	if (s->tokens > s->burst)
 		s->tokens = s->burst;
@@ -214,7 +218,7 @@ refl_admit(struct reflector *r, size_t len, const struct net_rx *rx,
 		return r->st.wrong_source++, NULL;
 	if (replay_check(s, m->seq) != 0)
 		return r->st.replayed++, NULL;
-	if (bucket_take(s, mono_ns()) != 0)
+	if (bucket_take(s, rx->rx_wall_ns ? rx->rx_wall_ns : wall_ns()) != 0)
 		return r->st.rate_limited++, NULL;
 	if (s->impaired)
 		return r->st.impaired++, NULL;

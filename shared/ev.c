@@ -164,6 +164,26 @@ ev_timer_at(int tfd, int64_t deadline_ns)
 }
 
 int
+ev_timer_periodic(int tfd, int64_t first_ns, int64_t period_ns)
+{
+	struct itimerspec its;
+
+	memset(&its, 0, sizeof(its));
+	ns_to_ts(first_ns > 0 ? first_ns : 1, &its.it_value);
+	ns_to_ts(period_ns, &its.it_interval);
+	return timerfd_settime(tfd, TFD_TIMER_ABSTIME, &its, NULL) == 0 ? 0 : PM_E_SYS;
+}
+
+void
+ev_timer_stop(int tfd)
+{
+	struct itimerspec its;
+
+	memset(&its, 0, sizeof(its));
+	(void)timerfd_settime(tfd, 0, &its, NULL);
+}
+
+int
 ev_timer_every(int tfd, int64_t period_ns)
 {
 	struct itimerspec its;

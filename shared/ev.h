@@ -34,6 +34,10 @@ void ev_precise_timers(void);
 int ev_timer_new(void) PM_MUST_CHECK;
 /* Fire at an absolute monotonic time (ns), once. */
 int ev_timer_at(int tfd, int64_t deadline_ns);
+/* Fire at first_ns (absolute, monotonic), then every period_ns (0: once). */
+int ev_timer_periodic(int tfd, int64_t first_ns, int64_t period_ns);
+/* Disarm a timer. */
+void ev_timer_stop(int tfd);
 /* Fire every period_ns, first after period_ns. */
 int ev_timer_every(int tfd, int64_t period_ns);
 /* Consume a timerfd's expiry count (0 when it had not fired). */

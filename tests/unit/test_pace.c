@@ -1,0 +1,107 @@
+/*
+ * pace: the probe schedule promised in pace.h: slots due at a wake-up are
+ * sent together up to the cap, slots long past are skipped and counted,
+ * deadlines never drift, Poisson gaps average the interval.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "../../client/pace.c"
+#include "../../client/rttstats.c"
+
+#define MS 1000000LL
+
+struct due_case {
+	const char *name;
+	int64_t interval;
+	int64_t wake;		/* ns after start */
+	unsigned cap;
+	unsigned want_n;	/* probes to send */
+	uint64_t want_missed;
+	int64_t want_next;	/* ns after start */
+};
+
+static const struct due_case due_cases[] = {
+	{ "on time: the first slot", 10 * MS, 0, 64, 1, 0, 10 * MS },
+	{ "not yet due", 10 * MS, -1, 64, 0, 0, 0 },
+	{ "late within an interval", 10 * MS, 9 * MS, 64, 1, 0, 10 * MS },
+	{ "two due at a fast rate", 20000, 20000, 64, 2, 0, 40000 },
+	{ "cap reached: rest skipped", 20000, 200000, 4, 4, 7, 220000 },
+	{ "stall: old slots skipped", 10 * MS, 55 * MS, 64, 1, 5, 60 * MS },
+	{ "stall at a slow rate", 1000 * MS, 3500 * MS, 64, 1, 3, 4000 * MS },
+};
+
+static void
+test_due(void **state)
+{
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(due_cases) / sizeof(due_cases[0]); i++) {
+		const struct due_case *c = &due_cases[i];
+		struct pace p;
+		const int64_t start = 1000 * MS;
+		unsigned n;
+
+		pace_init(&p, start, c->interval, 0, 1);
+		n = pace_due(&p, start + c->wake, c->cap);
+		if (n != c->want_n || p.missed != c->want_missed ||
+		    p.next != start + c->want_next)
+			fail_msg("%s: expected n=%u missed=%llu next=+%lld, got n=%u "
+			    "missed=%llu next=+%lld", c->name, c->want_n,
+			    (unsigned long long)c->want_missed, (long long)c->want_next,
+			    n, (unsigned long long)p.missed, (long long)(p.next - start));
+	}
+}
+
+/* Wake-ups 0.3 ms late every time: deadlines stay on the grid, no drift. */
+static void
+test_no_drift(void **state)
+{
+	struct pace p;
+	int64_t t = 0;
+	unsigned sent = 0;
+	int k;
+
+	(void)state;
+	pace_init(&p, 0, 1 * MS, 0, 1);
+	for (k = 0; k < 1000; k++) {
+		t = p.next + 300000;
+		sent += pace_due(&p, t, 64);
+	}
+	assert_int_equal(sent, 1000);
+	assert_int_equal(p.next, 1000 * MS);
+	assert_int_equal(rtt_quantile(&p.late, 0.5), 300000);
+}
+
+/* Exponential gaps: the mean over many is the interval, within 3 %. */
+static void
+test_poisson_mean(void **state)
+{
+	struct pace p;
+	const int n = 100000;
+	int k;
+
+	(void)state;
+	pace_init(&p, 0, 10 * MS, 1, 12345);
+	for (k = 0; k < n; k++)
+		(void)pace_due(&p, p.next, 1);
+	if (p.next < (int64_t)(0.97 * n * 10 * MS) || p.next > (int64_t)(1.03 * n * 10 * MS))
+		fail_msg("mean gap: expected 10 ms within 3 %%, got %.3f ms",
+		    (double)p.next / n / MS);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_due),
+		cmocka_unit_test(test_no_drift),
+		cmocka_unit_test(test_poisson_mean),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
