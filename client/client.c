@@ -59,6 +59,12 @@ on_send(struct ev *ev, int fd, uint32_t events, void *arg)
 			return;
 		}
 	}
+	/* Timeouts are checked at every send as well as on the tick, so a loss
+	 * (and a renewal) is seen within one interval of its deadline. */
+	if (c->cur != NULL && c->cur->fate != NULL) {
+		fate_tick(c->cur->fate, now);
+		renew_check(c);
+	}
 	/* Fixed spacing runs on a periodic timer (no re-arm per probe);
 	 * Poisson gaps need each deadline set. */
 	if (c->o->poisson)
