@@ -279,9 +279,3 @@ ctlc_tick(struct ctlc *c, int64_t now)
 	}
 	return 0;
 }
-
-int
-ctlc_wait(struct ctlc *c, int timeout_ms)
-{
-	return ctlc_poll(c, mono_ns() + (int64_t)timeout_ms * NS_PER_MS);
-}

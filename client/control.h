@@ -44,7 +44,5 @@ int64_t ctlc_silent_for(const struct ctlc *c, int64_t now_mono);
 int ctlc_tick(struct ctlc *c, int64_t now_mono) PM_MUST_CHECK;
 int ctlc_wants_write(const struct ctlc *c);
 int ctlc_flush(struct ctlc *c) PM_MUST_CHECK;
-/* Blocking wait (up to timeout_ms) for a message; for the close exchange. */
-int ctlc_wait(struct ctlc *c, int timeout_ms) PM_MUST_CHECK;
 
 #endif
