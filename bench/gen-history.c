@@ -126,6 +126,7 @@ session_begin(struct gen *g)
 	s.timeout_ns = NS_PER_SEC;
 	s.timestamping = "kernel-tx+rx";
 	s.started_ns = g->t;
+	s.dscp = -1;
 	if ((g->sid = history_session_begin(g->h, &s)) < 0)
 		return (int)g->sid;
 	memset(&g->cnt, 0, sizeof(g->cnt));
@@ -148,7 +149,7 @@ session_close(struct gen *g, int64_t id, const struct fate_counts *c,
 		return r;
 	g->buffered = 0;
 	return history_session_end(g->h, id, g->t + NS_PER_SEC, reason,
-	    renewed_to, c, have_rx, c->sent - c->lost_fwd);
+	    renewed_to, c, have_rx, c->sent - c->lost_fwd, 0);
 }
 
 /* Three consecutive losses: replace the session, as the client would. */

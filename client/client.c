@@ -12,6 +12,7 @@
 #include <systemd/sd-daemon.h>
 #endif
 
+#include "clocksync.h"
 #include "engine.h"
 
 #define PACE_BURST 64	/* probes sent in one timer wake-up, at most */
@@ -261,6 +262,8 @@ client_run(const struct client_opts *o)
 	c.episode_first_loss = -1;
 	rtt_init(&c.rtt);
 	rtt_init(&c.period_rtt);
+	rtt_init(&c.owd_fwd);
+	rtt_init(&c.owd_bwd);
 	out_init(o->out);
 	if ((r = client_setup(&c)) != 0)
 		goto out;
@@ -277,6 +280,12 @@ client_run(const struct client_opts *o)
 	t.host_drops = c.host_drops;
 	t.send_errors = c.send_errors;
 	t.icmp = o->icmp || o->plain;
+	if (!o->icmp) {
+		t.owd_fwd = &c.owd_fwd;
+		t.owd_bwd = &c.owd_bwd;
+		t.local_synced = clocksync_get(mono_ns())->synced;
+		t.peer_unsynced = c.peer_unsynced;
+	}
 	t.timer_late = &c.pace.late;
 	t.timer_missed = c.pace.missed;
 	t.elapsed_ns = c.start_mono ? mono_ns() - c.start_mono : 0;

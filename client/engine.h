@@ -47,6 +47,8 @@ struct client {
 	int stopping, hard_stop;
 	int64_t stop_deadline;
 	struct rttstats rtt;
+	struct rttstats owd_fwd, owd_bwd;	/* one-way delays, when measured */
+	uint64_t peer_unsynced;		/* replies from an unsynchronised reflector */
 	struct fate_counts done;
 	uint64_t renewals, sessions, host_drops, send_errors;
 	int64_t episode_first_loss;	/* wall ns of the first loss not yet acted on */

@@ -17,10 +17,13 @@ struct slot {
 	int64_t send_mono;
 	int64_t send_wall;
 	int64_t rtt;
+	struct fate_owd owd;
+	int64_t tx_adj;		/* kernel transmit stamp minus the send call's time */
 	uint32_t dups;
 	int16_t ttl;
 	uint8_t state;		/* enum fate_kind */
 	uint8_t has_refl;
+	uint8_t has_owd;
 };
 
 struct fate {
@@ -84,6 +87,9 @@ row_of(const struct slot *s, struct fate_row *row)
 	row->fate = (enum fate_kind)s->state;
 	row->dups = s->dups;
 	row->ttl = s->ttl;
+	row->has_owd = s->has_owd;
+	row->owd_fwd_ns = s->owd.fwd_ns;
+	row->owd_bwd_ns = s->owd.bwd_ns;
 }
 
 static void
@@ -238,8 +244,10 @@ fate_tx_time(struct fate *f, uint64_t seq, int64_t tx_mono_ns,
 	/* The kernel stamps after the send call began; anything else is a
 	 * mismatched id, not a time to trust. */
 	if (s->seq == seq && s->state == FATE_PENDING &&
-	    tx_mono_ns >= s->send_mono && tx_mono_ns - s->send_mono < window_ns)
+	    tx_mono_ns >= s->send_mono && tx_mono_ns - s->send_mono < window_ns) {
+		s->tx_adj += tx_mono_ns - s->send_mono;
 		s->send_mono = tx_mono_ns;
+	}
 }
 
 uint64_t
@@ -328,7 +336,8 @@ classify(struct fate *f, struct slot *s, int64_t rx_mono)
 
 enum fate_rx
 fate_reply(struct fate *f, uint32_t seq, int64_t refl_seq, int64_t rx_mono_ns,
-    int64_t dwell_ns, int ttl, uint64_t *seq_out, int64_t *rtt_out)
+    int64_t dwell_ns, int ttl, struct fate_owd *owd, uint64_t *seq_out,
+    int64_t *rtt_out)
 {
 	enum fate_rx kind;
 	uint64_t s64;
@@ -347,6 +356,13 @@ fate_reply(struct fate *f, uint32_t seq, int64_t refl_seq, int64_t rx_mono_ns,
 	}
 	s->rtt = rtt_of(s, rx_mono_ns, dwell_ns);
 	s->ttl = (int16_t)ttl;
+	if (owd != NULL) {
+		/* The wire timestamp was read before the send call; like the
+		 * RTT, the forward delay starts at the kernel's stamp. */
+		owd->fwd_ns -= s->tx_adj;
+		s->owd = *owd;
+		s->has_owd = 1;
+	}
 	if (refl_seq >= 0 &&
 	    unwrap(f->refl_hi + (1ULL << 31), (uint32_t)refl_seq, &s->refl_seq) == 0) {
 		s->has_refl = 1;

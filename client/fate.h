@@ -54,6 +54,20 @@ struct fate_row {
 	enum fate_kind fate;
 	uint32_t dups;
 	int ttl;		/* -1 when unknown */
+	int has_owd;		/* one-way delays measured (both clocks synced) */
+	int64_t owd_fwd_ns, owd_bwd_ns;
+};
+
+/*
+ * One-way delays of a reply: reflector receive minus sender transmit
+ * (forward) and sender receive minus reflector transmit (backward), on
+ * two clocks. The forward one is given from the sender timestamp on the
+ * wire and moved to the kernel's transmit stamp when fate_tx_time() had one. Only meaningful, and only given, when both ends said their
+ * clock is synchronised; they can then still be below zero by the clocks'
+ * error.
+ */
+struct fate_owd {
+	int64_t fwd_ns, bwd_ns;
 };
 
 struct fate_counts {
@@ -99,14 +113,16 @@ uint64_t fate_next_seq(const struct fate *f);
  * A valid reply: sender seq and reflector seq as on the wire (32 bits,
  * unwrapped here; refl_seq -1 when the peer keeps no count, as ICMP echo,
  * and then loss direction stays unknown), its arrival on the monotonic clock, the reflector's
- * dwell time (its transmit minus receive timestamp) and the TTL seen.
+ * dwell time (its transmit minus receive timestamp), the TTL seen and the
+ * one-way delays (NULL when the clocks are not both synchronised; on
+ * return they are as stored, the forward one from the kernel's stamp).
  * seq_out gets the 64-bit sequence number unless the reply is stale;
  * rtt_out gets the round-trip time when the reply counts (not duplicate or
  * stale).
  */
 enum fate_rx fate_reply(struct fate *f, uint32_t seq, int64_t refl_seq,
-    int64_t rx_mono_ns, int64_t dwell_ns, int ttl, uint64_t *seq_out,
-    int64_t *rtt_out);
+    int64_t rx_mono_ns, int64_t dwell_ns, int ttl, struct fate_owd *owd,
+    uint64_t *seq_out, int64_t *rtt_out);
 
 /* Time out probes whose deadline passed; resolve directions where possible. */
 void fate_tick(struct fate *f, int64_t now_mono_ns);

@@ -19,13 +19,23 @@
 #include "history_int.h"
 #include "log.h"
 
-#define HISTORY_VERSION 1
 #define HISTORY_ROWS_MAX (1u << 20)	/* rows held while the database fails */
 #define HISTORY_META_MAX 4096
 #define WRITER_WAKE_SEC 1
 #define TRUNCATE_EVERY 10		/* try to shrink the WAL every 10 s */
 
 extern const char pm_schema_sql[];
+extern const char pm_migration_002_sql[];
+
+/*
+ * Forward-only migrations: entry i moves a history from version i + 1 to
+ * i + 2 (sql/NNN-*.sql). A history is brought up to date in the same
+ * transaction that creates or opens it, so it is never half migrated.
+ */
+static const char *const migrations[] = {
+	pm_migration_002_sql,
+};
+#define HISTORY_VERSION (1 + (int)(sizeof(migrations) / sizeof(migrations[0])))
 
 enum health { HEALTH_OK, HEALTH_CORRUPT, HEALTH_UNKNOWN };
 
@@ -79,7 +89,8 @@ history_move_aside(const char *path, char *err, size_t errlen)
 static int
 history_schema(struct history *h, char *err, size_t errlen)
 {
-	int64_t ver = 0, ntables = 0;
+	int64_t ver = 0, ntables = 0, v;
+	char pragma[40];
 
 	if (history_int(h, "PRAGMA user_version", &ver) != 0 ||
 	    history_int(h, "SELECT count(*) FROM sqlite_schema", &ntables) != 0) {
@@ -93,20 +104,29 @@ history_schema(struct history *h, char *err, size_t errlen)
 	}
 	if (ver == HISTORY_VERSION)
 		return 0;
-	if (ntables > 0) {
+	if (ver == 0 && ntables > 0) {
 		snprintf(err, errlen, "%s is an SQLite file but not a pktmon history",
 		    h->path);
 		return PM_E_DB;
 	}
 	if (history_exec(h, "BEGIN IMMEDIATE") != 0 ||
-	    history_exec(h, pm_schema_sql) != 0 ||
-	    history_exec(h, "PRAGMA user_version = 1") != 0 ||
-	    history_exec(h, "COMMIT") != 0) {
-		snprintf(err, errlen, "history %s: cannot create the schema: %s",
-		    h->path, sqlite3_errmsg(h->db));
-		return PM_E_DB;
-	}
+	    (ver == 0 && history_exec(h, pm_schema_sql) != 0))
+		goto fail;
+	for (v = ver > 0 ? ver : 1; v < HISTORY_VERSION; v++)
+		if (history_exec(h, migrations[v - 1]) != 0)
+			goto fail;
+	snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", HISTORY_VERSION);
+	if (history_exec(h, pragma) != 0 || history_exec(h, "COMMIT") != 0)
+		goto fail;
+	if (ver > 0)
+		log_info("history %s: schema upgraded from version %lld to %d",
+		    h->path, (long long)ver, HISTORY_VERSION);
 	return 0;
+fail:
+	snprintf(err, errlen, "history %s: cannot %s the schema: %s", h->path,
+	    ver == 0 ? "create" : "upgrade", sqlite3_errmsg(h->db));
+	(void)sqlite3_exec(h->db, "ROLLBACK", NULL, NULL, NULL);
+	return PM_E_DB;
 }
 
 /* A non-empty file without the SQLite header is someone else's: never touch it. */
@@ -161,7 +181,7 @@ history_connect(struct history *h, int durability_full, char *err, size_t errlen
 		    h->db ? sqlite3_errmsg(h->db) : "out of memory");
 		return PM_E_DB;
 	}
-	sqlite3_busy_timeout(h->db, 5000);
+	sqlite3_busy_timeout(h->db, HISTORY_BUSY_MS);
 	switch (history_health(h->db)) {
 	case HEALTH_OK:
 		break;
@@ -388,7 +408,8 @@ history_open(const char *path, int durability_full, struct history **out,
 	    (r = history_schema(h, err, errlen)) != 0)
 		goto fail;
 	if (sqlite3_prepare_v3(h->db, "INSERT OR REPLACE INTO probes (session_id, "
-	    "seq, sent_ns, rtt_ns, fate, dups, ttl) VALUES (?, ?, ?, ?, ?, ?, ?)",
+	    "seq, sent_ns, rtt_ns, fate, dups, ttl, owd_fwd_ns, owd_bwd_ns) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
 	    -1, SQLITE_PREPARE_PERSISTENT, &h->ins_probe, NULL) != SQLITE_OK ||
 	    history_int(h, "SELECT coalesce(max(id), 0) FROM sessions",
 	    &h->last_session) != 0 || history_int(h, "SELECT coalesce(max(id), 0) "
@@ -448,8 +469,8 @@ history_session_begin(struct history *h, const struct history_session *s)
 	int64_t id = ++h->last_session;
 	struct meta m = { "INSERT INTO sessions (id, server, mode, ssid, "
 	    "local_addr, local_port, remote_addr, remote_port, interval_ns, size, "
-	    "timeout_ns, timestamping, started_ns) VALUES "
-	    "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", 0, { { 0, 0, 0, "" } } };
+	    "timeout_ns, timestamping, started_ns, dscp) VALUES "
+	    "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", 0, { { 0, 0, 0, "" } } };
 
 	meta_int(&m, id);
 	meta_text(&m, s->server);
@@ -464,6 +485,7 @@ history_session_begin(struct history *h, const struct history_session *s)
 	meta_int(&m, s->timeout_ns);
 	meta_text(&m, s->timestamping);
 	meta_int(&m, s->started_ns);
+	meta_int_or_null(&m, s->dscp);
 	(void)meta_push(h, &m);
 	return id;
 }
@@ -471,12 +493,13 @@ history_session_begin(struct history *h, const struct history_session *s)
 int
 history_session_end(struct history *h, int64_t id, int64_t ended_ns,
     const char *reason, int64_t renewed_to, const struct fate_counts *c,
-    int have_rx, uint64_t reflector_rx)
+    int have_rx, uint64_t reflector_rx, uint64_t host_drops)
 {
 	struct meta m = { "UPDATE sessions SET ended_ns = ?, end_reason = ?, "
 	    "renewed_to = ?, sent = ?, received = ?, lost_forward = ?, "
 	    "lost_backward = ?, lost_unknown = ?, late = ?, reordered = ?, "
-	    "duplicates = ?, reflector_rx = ? WHERE id = ?", 0, { { 0, 0, 0, "" } } };
+	    "duplicates = ?, reflector_rx = ?, host_drops = ? WHERE id = ?", 0,
+	    { { 0, 0, 0, "" } } };
 
 	meta_int(&m, ended_ns);
 	meta_text(&m, reason);
@@ -490,6 +513,7 @@ history_session_end(struct history *h, int64_t id, int64_t ended_ns,
 	meta_int(&m, (int64_t)c->reordered);
 	meta_int(&m, (int64_t)c->duplicates);
 	meta_int_or_null(&m, have_rx ? (int64_t)reflector_rx : -1);
+	meta_int(&m, (int64_t)host_drops);
 	meta_int(&m, id);
 	return meta_push(h, &m);
 }

@@ -28,6 +28,7 @@ struct history_session {
 	int64_t timeout_ns;
 	const char *timestamping;
 	int64_t started_ns;
+	int dscp;			/* -1: not set */
 };
 
 struct history_renewal {
@@ -57,7 +58,7 @@ uint64_t history_close(struct history *h);
 int64_t history_session_begin(struct history *h, const struct history_session *s);
 int history_session_end(struct history *h, int64_t id, int64_t ended_ns,
     const char *reason, int64_t renewed_to, const struct fate_counts *c,
-    int have_rx, uint64_t reflector_rx);
+    int have_rx, uint64_t reflector_rx, uint64_t host_drops);
 
 /* Buffer a probe row (an upsert keyed by session and seq). */
 void history_probe(struct history *h, int64_t session_id, const struct fate_row *row);

@@ -12,8 +12,10 @@
 
 #include "history.h"
 
-#define META_VALS 14
+#define META_VALS 16
 #define META_STR 160
+/* SQLite waits this long for a lock (another writer, a checkpoint). */
+#define HISTORY_BUSY_MS 5000
 
 struct pending {
 	int64_t session_id;

@@ -113,6 +113,13 @@ history_put(struct history *h, const struct pending *p)
 		sqlite3_bind_int(st, 7, p->row.ttl);
 	else
 		sqlite3_bind_null(st, 7);
+	if (p->row.has_owd) {
+		sqlite3_bind_int64(st, 8, p->row.owd_fwd_ns);
+		sqlite3_bind_int64(st, 9, p->row.owd_bwd_ns);
+	} else {
+		sqlite3_bind_null(st, 8);
+		sqlite3_bind_null(st, 9);
+	}
 	return sqlite3_step(st) == SQLITE_DONE ? 0 : PM_E_DB;
 }
 
@@ -147,8 +154,17 @@ fail:
 void
 history_checkpoint(struct history *h, int truncate)
 {
-	/* PASSIVE never waits; TRUNCATE gives up at once if a reader (a
-	 * report) still needs old frames, and is tried again later. */
-	(void)sqlite3_wal_checkpoint_v2(h->db, NULL, truncate ?
-	    SQLITE_CHECKPOINT_TRUNCATE : SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	/* PASSIVE never waits. TRUNCATE calls the busy handler while a reader
+	 * (a report) holds old frames, so it runs with none: it then does what
+	 * PASSIVE would and is tried again later, instead of stalling the
+	 * writer for the whole busy timeout. */
+	if (!truncate) {
+		(void)sqlite3_wal_checkpoint_v2(h->db, NULL,
+		    SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+		return;
+	}
+	sqlite3_busy_timeout(h->db, 0);
+	(void)sqlite3_wal_checkpoint_v2(h->db, NULL,
+	    SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+	sqlite3_busy_timeout(h->db, HISTORY_BUSY_MS);
 }

@@ -163,11 +163,47 @@ out_json(const struct out_totals *t)
 		    (long long)rtt_quantile(t->timer_late, 0.99),
 		    (long long)t->timer_late->max);
 	printf("\"timer_missed\":%llu,", (unsigned long long)t->timer_missed);
+	if (t->owd_fwd != NULL && t->owd_fwd->n > 0)
+		printf("\"owd_ns\":{\"samples\":%llu,\"forward_median\":%lld,"
+		    "\"backward_median\":%lld},", (unsigned long long)t->owd_fwd->n,
+		    (long long)rtt_quantile(t->owd_fwd, 0.5),
+		    (long long)rtt_quantile(t->owd_bwd, 0.5));
+	else
+		printf("\"owd_ns\":null,");
 	printf("\"renewals\":%llu,\"sessions\":%llu,\"unstored\":%llu,"
 	    "\"host_drops\":%llu,\"send_errors\":%llu}\n",
 	    (unsigned long long)t->renewals, (unsigned long long)t->sessions,
 	    (unsigned long long)t->unstored, (unsigned long long)t->host_drops,
 	    (unsigned long long)t->send_errors);
+}
+
+/* One-way delays, or why there are none: RFC 8762 wants both clocks
+ * synchronised (S bit) before a one-way figure means anything. */
+static void
+out_owd(const struct out_totals *t)
+{
+	const char *who;
+
+	if (t->owd_fwd == NULL)
+		return;
+	if (t->owd_fwd->n > 0) {
+		printf("one-way: forward median %.3f ms, backward median %.3f ms "
+		    "(%llu replies with both clocks synchronised)\n",
+		    rtt_quantile(t->owd_fwd, 0.5) / 1e6,
+		    rtt_quantile(t->owd_bwd, 0.5) / 1e6,
+		    (unsigned long long)t->owd_fwd->n);
+		return;
+	}
+	if (!t->local_synced && t->peer_unsynced > 0)
+		who = "this host's and the server's clocks are";
+	else if (!t->local_synced)
+		who = "this host's clock is";
+	else if (t->peer_unsynced > 0)
+		who = "the server's clock is";
+	else
+		return;		/* no reply at all */
+	printf("one-way: not measured: %s not synchronised (RTT needs "
+	    "neither)\n", who);
 }
 
 void
@@ -201,6 +237,7 @@ out_summary(const struct out_totals *t)
 	    (unsigned long long)(c->lost_unknown + c->lost_pending),
 	    (unsigned long long)c->late, (unsigned long long)c->reordered,
 	    (unsigned long long)c->duplicates);
+	out_owd(t);
 	if (t->timer_late->n > 0)
 		printf("timer: sends late by median %.1f us, p99 %.1f us; %llu "
 		    "deadlines missed\n", rtt_quantile(t->timer_late, 0.5) / 1e3,

@@ -19,6 +19,11 @@ struct out_totals {
 	int64_t elapsed_ns;
 	int icmp;			/* serverless: no loss direction to report */
 	const struct rttstats *timer_late;	/* send lateness, ns */
+	/* One-way delays (STAMP only; NULL in ICMP mode). Values below zero
+	 * (clock error larger than the delay) count as 0 in the quantiles. */
+	const struct rttstats *owd_fwd, *owd_bwd;
+	int local_synced;		/* this host's clock, at the end */
+	uint64_t peer_unsynced;		/* replies without the reflector's S bit */
 	uint64_t timer_missed;
 };
 

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "clocksync.h"
 #include "icmp.h"
 #include "probe.h"
 #include "stamp.h"
@@ -132,7 +133,7 @@ probe_encode(struct probe *p, uint8_t *pkt, int64_t wall)
 	memset(&m, 0, sizeof(m));
 	m.seq = (uint32_t)fate_next_seq(p->fate);
 	m.ts = ntp_from_unix_ns(wall);
-	m.err_est = stamp_error_estimate(0, NS_PER_MS);
+	m.err_est = clocksync_err_est(mono_ns());
 	m.ssid = p->ssid;
 	memset(pkt, 0, p->size);
 	if (stamp_encode_sender(pkt, p->size, p->mode, &m) != 0 ||
@@ -194,9 +195,29 @@ probe_one_icmp(struct probe *p, const uint8_t *pkt, int n,
 	if (r.ttl < 0)
 		r.ttl = rx->ttl;
 	kind = fate_reply(p->fate, r.seq, -1, rx_mono(rx, mono_ns(), wall_ns()),
-	    0, r.ttl, &seq, &rtt);
+	    0, r.ttl, NULL, &seq, &rtt);
 	if (kind != FATE_RX_STALE)
-		cb(arg, p, seq, rtt, r.ttl, kind);
+		cb(arg, p, seq, rtt, r.ttl, kind, NULL);
+}
+
+/*
+ * One-way delays when both ends said, in this very exchange, that their
+ * clock is synchronised: our S bit comes back in the copied sender Error
+ * Estimate, the reflector's in its own.
+ */
+static struct fate_owd *
+probe_owd(struct probe *p, const struct stamp_msg *m, const struct net_rx *rx,
+    struct fate_owd *owd)
+{
+	int64_t rx_wall = rx->rx_wall_ns ? rx->rx_wall_ns : wall_ns();
+
+	if (!(m->err_est & STAMP_EE_S))
+		p->peer_unsynced++;
+	if (!(m->err_est & STAMP_EE_S) || !(m->sender_err_est & STAMP_EE_S))
+		return NULL;
+	owd->fwd_ns = ntp_to_unix_ns(m->rx_ts) - ntp_to_unix_ns(m->sender_ts);
+	owd->bwd_ns = rx_wall - ntp_to_unix_ns(m->ts);
+	return owd;
 }
 
 static void
@@ -204,6 +225,8 @@ probe_one(struct probe *p, const uint8_t *pkt, int n, const struct net_rx *rx,
     probe_reply_cb cb, void *arg)
 {
 	struct stamp_msg m;
+	struct fate_owd owd;
+	struct fate_owd *owdp;
 	enum fate_rx kind;
 	int64_t rtt = -1, dwell;
 	uint64_t seq = 0;
@@ -217,12 +240,13 @@ probe_one(struct probe *p, const uint8_t *pkt, int n, const struct net_rx *rx,
 	/* A plain reflector may be stateless (its seq copies ours): without
 	 * the control channel its numbering cannot be trusted for direction. */
 	kind = fate_reply(p->fate, m.sender_seq, p->plain ? -1 : (int64_t)m.seq,
-	    rx_mono(rx, mono_ns(), wall_ns()), dwell, rx->ttl, &seq, &rtt);
+	    rx_mono(rx, mono_ns(), wall_ns()), dwell, rx->ttl,
+	    (owdp = probe_owd(p, &m, rx, &owd)), &seq, &rtt);
 	if (kind == FATE_RX_STALE)
 		return;
 	if (!p->got_reply)
 		p->got_reply = 1;
-	cb(arg, p, seq, rtt, rx->ttl, kind);
+	cb(arg, p, seq, rtt, rx->ttl, kind, owdp);
 }
 
 /* Move kernel transmit stamps onto the probes they belong to. */

@@ -47,6 +47,7 @@ struct probe {
 	uint32_t tx_sent;		/* datagrams handed to the kernel: next stamp id */
 	uint64_t tx_seq[1024];		/* stamp id % 1024 -> probe seq */
 	uint64_t host_drops;		/* SO_RXQ_OVFL */
+	uint64_t peer_unsynced;		/* replies without the reflector's S bit */
 	uint64_t send_errors;
 };
 
@@ -78,9 +79,10 @@ int probe_set_dscp(struct probe *p, int dscp) PM_MUST_CHECK;
 /* Send the next probe. */
 int probe_send(struct probe *p, int64_t mono, int64_t wall);
 
-/* Called for each counted reply (not stale). */
+/* Called for each counted reply (not stale); owd NULL unless both clocks
+ * were synchronised. */
 typedef void (*probe_reply_cb)(void *arg, struct probe *p, uint64_t seq,
-    int64_t rtt_ns, int ttl, enum fate_rx kind);
+    int64_t rtt_ns, int ttl, enum fate_rx kind, const struct fate_owd *owd);
 /*
  * Take what the socket has: replies when readable, transmit timestamps
  * when the kernel flagged the error queue (so neither costs an empty read).

@@ -108,9 +108,10 @@ session_finish(struct client *c, struct probe *p, const char *reason,
 		if (p->hist_id > 0)
 			storage_check(c, history_session_end(c->hist, p->hist_id,
 			    wall_ns(), reason, p->renewed_to, fate_counts(p->fate),
-			    have_rx, rx));
+			    have_rx, rx, p->host_drops));
 	}
 	c->host_drops += p->host_drops;
+	c->peer_unsynced += p->peer_unsynced;
 	c->send_errors += p->send_errors;
 	if (p->fd >= 0)
 		ev_del(c->ev, p->fd);
@@ -194,6 +195,7 @@ session_record(struct client *c, struct probe *p, const char *mode,
 	hs.timeout_ns = c->o->timeout_ns;
 	hs.timestamping = p->tx_stamps ? "kernel-tx+rx" : "kernel-rx";
 	hs.started_ns = wall_ns();
+	hs.dscp = c->o->dscp;
 	p->hist_id = history_session_begin(c->hist, &hs);
 	storage_check(c, (int)(p->hist_id < 0 ? p->hist_id : 0));
 	c->sessions++;
@@ -390,7 +392,7 @@ renew_check(struct client *c)
 
 static void
 on_reply(void *arg, struct probe *p, uint64_t seq, int64_t rtt_ns, int ttl,
-    enum fate_rx kind)
+    enum fate_rx kind, const struct fate_owd *owd)
 {
 	struct client *c = arg;
 
@@ -398,6 +400,10 @@ on_reply(void *arg, struct probe *p, uint64_t seq, int64_t rtt_ns, int ttl,
 	if (kind == FATE_RX_DUPLICATE)
 		return;
 	rtt_add(&c->rtt, rtt_ns);
+	if (owd != NULL) {
+		rtt_add(&c->owd_fwd, owd->fwd_ns);
+		rtt_add(&c->owd_bwd, owd->bwd_ns);
+	}
 	expo_rtt_add(&c->expo_rtt, rtt_ns);
 	if (p->renewal_id > 0 && p->got_reply == 1) {
 		p->got_reply = 2;

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clocksync.h"
 #include "openpeers.h"
 #include "stamp.h"
 #include "timeutil.h"
@@ -140,15 +141,9 @@ openpeers_reflect(struct openpeers *o, uint8_t *pkt, size_t len,
 		return o->st.table_full++, 0;
 	if (peer_take(o, p, now_mono) != 0)
 		return o->st.rate_limited++, 0;
-	memset(&out, 0, sizeof(out));
-	out.seq = p->seq++;
-	out.err_est = stamp_error_estimate(0, NS_PER_MS);
-	out.ssid = in.ssid;
-	out.rx_ts = ntp_from_unix_ns(rx->rx_wall_ns ? rx->rx_wall_ns : now_wall);
-	out.sender_seq = in.seq;
-	out.sender_ts = in.ts;
-	out.sender_err_est = in.err_est;
-	out.sender_ttl = rx->ttl >= 0 ? (uint8_t)rx->ttl : 0;
+	stamp_reply_init(&out, &in, p->seq++,
+	    ntp_from_unix_ns(rx->rx_wall_ns ? rx->rx_wall_ns : now_wall),
+	    rx->ttl, clocksync_err_est(now_mono));
 	out.ts = ntp_from_unix_ns(wall_ns());
 	if (stamp_encode_reflector(pkt, len, mode, &out) != 0 ||
 	    (o->have_key && stamp_auth_sign(&o->key, pkt, len) != 0))

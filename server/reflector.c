@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clocksync.h"
 #include "err.h"
 #include "log.h"
 #include "openpeers.h"
@@ -232,15 +233,9 @@ refl_answer(struct reflector *r, struct refl_sess *s, size_t len,
 	struct stamp_msg out;
 	int n;
 
-	memset(&out, 0, sizeof(out));
-	out.seq = (uint32_t)s->received++;
-	out.err_est = stamp_error_estimate(0, 1000000);
-	out.ssid = in->ssid;
-	out.rx_ts = ntp_from_unix_ns(rx->rx_wall_ns ? rx->rx_wall_ns : wall_ns());
-	out.sender_seq = in->seq;
-	out.sender_ts = in->ts;
-	out.sender_err_est = in->err_est;
-	out.sender_ttl = rx->ttl >= 0 ? (uint8_t)rx->ttl : 0;
+	stamp_reply_init(&out, in, (uint32_t)s->received++,
+	    ntp_from_unix_ns(rx->rx_wall_ns ? rx->rx_wall_ns : wall_ns()),
+	    rx->ttl, clocksync_err_est(mono_ns()));
 	out.ts = ntp_from_unix_ns(wall_ns());
 	/* Octets past the base stay as received: the reply is the same size. */
 	if (stamp_encode_reflector(r->pkt, len, STAMP_AUTH, &out) != 0 ||

@@ -140,6 +140,21 @@ stamp_decode_reflector(const uint8_t *pkt, size_t len, enum stamp_mode mode,
 	return stamp_decode(pkt, len, &layouts[1][mode], m);
 }
 
+void
+stamp_reply_init(struct stamp_msg *out, const struct stamp_msg *in,
+    uint32_t refl_seq, uint64_t rx_ts, int ttl, uint16_t err_est)
+{
+	memset(out, 0, sizeof(*out));
+	out->seq = refl_seq;
+	out->err_est = err_est;
+	out->ssid = in->ssid;
+	out->rx_ts = rx_ts;
+	out->sender_seq = in->seq;
+	out->sender_ts = in->ts;
+	out->sender_err_est = in->err_est;
+	out->sender_ttl = ttl >= 0 ? (uint8_t)ttl : 0;
+}
+
 uint16_t
 stamp_error_estimate(int synced, uint64_t err_ns)
 {

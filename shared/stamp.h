@@ -56,6 +56,15 @@ int stamp_decode_sender(const uint8_t *pkt, size_t len, enum stamp_mode mode,
 int stamp_decode_reflector(const uint8_t *pkt, size_t len, enum stamp_mode mode,
     struct stamp_msg *m) PM_MUST_CHECK;
 
+/*
+ * The reflector's answer to sender packet in, without its transmit
+ * timestamp (set just before sending): refl_seq is the reflector's own
+ * count, rx_ts its NTP receive time, ttl as received (-1 unknown), err_est
+ * the reflector's Error Estimate. The sender's fields are copied.
+ */
+void stamp_reply_init(struct stamp_msg *out, const struct stamp_msg *in,
+    uint32_t refl_seq, uint64_t rx_ts, int ttl, uint16_t err_est);
+
 /* An Error Estimate for a clock with the given error bound, S bit if synced. */
 uint16_t stamp_error_estimate(int synced, uint64_t err_ns);
 

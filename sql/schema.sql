@@ -1,4 +1,4 @@
--- pktmon history, schema version 1.
+-- pktmon history, schema version 1 (later versions: the migrations beside it).
 -- All times are integer nanoseconds since the Unix epoch, UTC (wall clock at
 -- the client). All durations are integer nanoseconds. The client applies this
 -- file to an empty database and sets PRAGMA user_version = 1; later versions

@@ -352,7 +352,7 @@ run_steps(struct fate *f, struct record *rec, const struct step *st,
 			rtt = UNSET;
 			seq_out = UINT64_MAX;
 			kind = fate_reply(f, st->seq, st->refl, st->t * MS,
-			    DWELL_MS * MS, TTL, &seq_out, &rtt);
+			    DWELL_MS * MS, TTL, NULL, &seq_out, &rtt);
 			if (kind != st->kind)
 				check_fail("%s: reply to seq %u at %lld ms: expected %s, "
 				    "got %s", rec->name, st->seq, (long long)st->t,
@@ -451,13 +451,50 @@ test_duplicate_row(void **state)
 	rec.name = "duplicate";
 	f = new_fate(&rec, 0);
 	fate_sent(f, 0, WALL0);
-	(void)fate_reply(f, 0, 0, 10 * MS, 0, TTL, &seq_out, &rtt);
-	(void)fate_reply(f, 0, 0, 11 * MS, 0, TTL, &seq_out, &rtt);
-	(void)fate_reply(f, 0, 0, 12 * MS, 0, TTL, &seq_out, &rtt);
+	(void)fate_reply(f, 0, 0, 10 * MS, 0, TTL, NULL, &seq_out, &rtt);
+	(void)fate_reply(f, 0, 0, 11 * MS, 0, TTL, NULL, &seq_out, &rtt);
+	(void)fate_reply(f, 0, 0, 12 * MS, 0, TTL, NULL, &seq_out, &rtt);
 	check_u64("duplicate: row dups after two copies", 2, rec.rows[0].dups);
 	check_i64("duplicate: row rtt stays the first reply's", 10 * MS,
 	    rec.rows[0].rtt_ns);
 	check_u64("duplicate: row fate", FATE_ANSWERED, rec.rows[0].fate);
+	fate_free(f);
+	check_done();
+}
+
+/* One-way delays go into the row of the reply that carried them; a
+ * duplicate leaves them as the first copy set them. */
+static void
+test_one_way_row(void **state)
+{
+	static struct record rec;
+	struct fate_owd owd = { 3 * MS, -2 * MS }, other = { 9 * MS, 9 * MS };
+	uint64_t seq_out;
+	int64_t rtt;
+	struct fate *f;
+
+	(void)state;
+	rec.name = "one-way";
+	f = new_fate(&rec, 0);
+	fate_sent(f, 0, WALL0);
+	fate_sent(f, 1 * MS, WALL0 + 1 * MS);
+	(void)fate_reply(f, 0, 0, 10 * MS, 0, TTL, &owd, &seq_out, &rtt);
+	(void)fate_reply(f, 0, 0, 11 * MS, 0, TTL, &other, &seq_out, &rtt);
+	(void)fate_reply(f, 1, 1, 12 * MS, 0, TTL, NULL, &seq_out, &rtt);
+	check_u64("one-way: row 0 has one-way delays", 1, rec.rows[0].has_owd);
+	check_i64("one-way: forward delay as given", 3 * MS, rec.rows[0].owd_fwd_ns);
+	check_i64("one-way: backward delay below zero kept", -2 * MS,
+	    rec.rows[0].owd_bwd_ns);
+	check_u64("one-way: row 1 without synchronised clocks", 0,
+	    rec.rows[1].has_owd);
+	/* A kernel transmit stamp 50 us after the send call shortens the
+	 * forward delay by as much, as it does the RTT. */
+	fate_sent(f, 20 * MS, WALL0 + 20 * MS);
+	fate_tx_time(f, 2, 20 * MS + 50000, 10 * MS);
+	(void)fate_reply(f, 2, 2, 30 * MS, 0, TTL, &owd, &seq_out, &rtt);
+	check_i64("one-way: forward delay from the kernel's stamp", 3 * MS - 50000,
+	    rec.rows[2].owd_fwd_ns);
+	check_i64("one-way: RTT from the kernel's stamp", 10 * MS - 50000, rtt);
 	fate_free(f);
 	check_done();
 }
@@ -478,7 +515,7 @@ test_deadline(void **state)
 	fate_sent(f, 10 * MS, WALL0);
 	check_i64("fate_next_deadline, two in flight", 100 * MS,
 	    fate_next_deadline(f));
-	(void)fate_reply(f, 0, 0, 20 * MS, 0, TTL, &seq_out, &rtt);
+	(void)fate_reply(f, 0, 0, 20 * MS, 0, TTL, NULL, &seq_out, &rtt);
 	check_i64("fate_next_deadline after seq 0 answered", 110 * MS,
 	    fate_next_deadline(f));
 	fate_tick(f, 50 * MS);
@@ -513,9 +550,9 @@ test_ring_window(void **state)
 	check_u64("ring: lost after 1100 sends", 1100,
 	    fate_counts(f)->lost_pending);
 	check_u64("ring: reply to seq 0 after 1100 more",
-	    FATE_RX_STALE, fate_reply(f, 0, 0, 1301 * MS, 0, TTL, &seq_out, &rtt));
+	    FATE_RX_STALE, fate_reply(f, 0, 0, 1301 * MS, 0, TTL, NULL, &seq_out, &rtt));
 	check_u64("ring: reply to seq 1099 (in the window)",
-	    FATE_RX_LATE, fate_reply(f, 1099, 1099, 1302 * MS, 0, TTL, &seq_out, &rtt));
+	    FATE_RX_LATE, fate_reply(f, 1099, 1099, 1302 * MS, 0, TTL, NULL, &seq_out, &rtt));
 	check_u64("ring: seq_out of seq 1099", 1099, seq_out);
 	check_u64("ring: stale", 1, fate_counts(f)->stale);
 	fate_close(f, 0, 0);
@@ -532,7 +569,7 @@ test_ring_window(void **state)
 		fate_sent(f, i * MS, WALL0);
 	fate_tick(f, 4000 * MS);
 	check_u64("ring_hint 3000: reply to seq 0 after 3000 sends",
-	    FATE_RX_LATE, fate_reply(f, 0, 0, 4001 * MS, 0, TTL, &seq_out, &rtt));
+	    FATE_RX_LATE, fate_reply(f, 0, 0, 4001 * MS, 0, TTL, NULL, &seq_out, &rtt));
 	fate_free(f);
 	check_done();
 }
@@ -561,21 +598,21 @@ test_seq_wrap(void **state)
 		fate_sent(f, 0, WALL0);		/* base .. base + 3 */
 	check_u64("wrap: next seq", base + 4, fate_next_seq(f));
 	check_u64("wrap: reply 0xfffffffe", FATE_RX_ANSWER,
-	    fate_reply(f, 0xfffffffe, 0xfffffffe, 10 * MS, 0, TTL, &seq_out, &rtt));
+	    fate_reply(f, 0xfffffffe, 0xfffffffe, 10 * MS, 0, TTL, NULL, &seq_out, &rtt));
 	check_u64("wrap: seq_out of 0xfffffffe", base, seq_out);
 	check_u64("wrap: reply 0xffffffff", FATE_RX_ANSWER,
-	    fate_reply(f, 0xffffffff, 0xffffffff, 10 * MS, 0, TTL, &seq_out, &rtt));
+	    fate_reply(f, 0xffffffff, 0xffffffff, 10 * MS, 0, TTL, NULL, &seq_out, &rtt));
 	check_u64("wrap: seq_out of 0xffffffff", base + 1, seq_out);
 	/* base + 2 (wire 0) is lost; the reflector got it (backward). */
 	check_u64("wrap: reply 1", FATE_RX_ANSWER,
-	    fate_reply(f, 1, 1, 12 * MS, 0, TTL, &seq_out, &rtt));
+	    fate_reply(f, 1, 1, 12 * MS, 0, TTL, NULL, &seq_out, &rtt));
 	check_u64("wrap: seq_out of wire 1", base + 3, seq_out);
 	fate_tick(f, 200 * MS);
 	check_u64("wrap: lost_bwd (reflector seq unwrapped too)", 1,
 	    fate_counts(f)->lost_bwd);
 	check_u64("wrap: lost_fwd", 0, fate_counts(f)->lost_fwd);
 	check_u64("wrap: reply 0 now late", FATE_RX_LATE,
-	    fate_reply(f, 0, 0, 201 * MS, 0, TTL, &seq_out, &rtt));
+	    fate_reply(f, 0, 0, 201 * MS, 0, TTL, NULL, &seq_out, &rtt));
 	check_u64("wrap: seq_out of wire 0", base + 2, seq_out);
 	fate_free(f);
 	check_done();
@@ -673,7 +710,7 @@ sim_session(int round, int jitter, int have_count)
 			fate_sent(f, ev[i].t * 1000, WALL0);
 		else
 			(void)fate_reply(f, ev[i].seq, ev[i].refl, ev[i].t * 1000,
-			    DWELL_MS * MS, TTL, &seq_out, &rtt);
+			    DWELL_MS * MS, TTL, NULL, &seq_out, &rtt);
 		if (fate_counts(f)->lost_pending > fate_counts(f)->sent) {
 			check_fail("%s: lost_pending %llu exceeds sent %llu at event %zu",
 			    name, (unsigned long long)fate_counts(f)->lost_pending,
@@ -740,6 +777,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_scenarios),
 		cmocka_unit_test(test_duplicate_row),
+		cmocka_unit_test(test_one_way_row),
 		cmocka_unit_test(test_deadline),
 		cmocka_unit_test(test_ring_window),
 		cmocka_unit_test(test_seq_wrap),
