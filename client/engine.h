@@ -55,6 +55,8 @@ struct client {
 	int in_episode;			/* a loss episode is under way */
 	int64_t episode_start;		/* its first lost probe (wall ns) */
 	uint64_t episode_lost;
+	uint64_t episode_fwd, episode_bwd;	/* its losses, direction known so far */
+	const char *episode_renewal;	/* reason of its last renewal, or NULL */
 	int status_tfd;
 	struct rttstats period_rtt;	/* since the last status line */
 	struct fate_counts period_base;	/* totals at the last status line */

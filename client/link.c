@@ -90,6 +90,8 @@ reconnect_schedule(struct client *c)
 	if (tls_random(&rnd, sizeof(rnd)) != 0)
 		rnd = 32768;
 	jitter = c->backoff / 5 * ((int64_t)rnd - 32768) / 32768;
+	if (c->backoff + jitter > BACKOFF_MAX_NS)
+		jitter = -jitter;	/* the cap holds with jitter too */
 	c->reconnect_at = mono_ns() + c->backoff + jitter;
 	out_note("reconnecting in %.1f s", (c->backoff + jitter) / 1e9);
 }

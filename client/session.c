@@ -39,6 +39,8 @@ fate_lost_cb(void *arg, const struct fate_row *row)
 	if (!c->in_episode) {
 		c->in_episode = 1;
 		c->episode_start = row->sent_wall_ns;
+		c->episode_fwd = c->episode_bwd = 0;
+		c->episode_renewal = NULL;
 		episode_event(c, "loss-start");
 	}
 }
@@ -47,7 +49,12 @@ static void
 fate_resolved_cb(void *arg, uint64_t nfwd, uint64_t nbwd, uint64_t nunknown)
 {
 	struct probe *p = arg;
+	struct client *c = p->owner;
 
+	if (c->in_episode) {
+		c->episode_fwd += nfwd;
+		c->episode_bwd += nbwd;
+	}
 	out_resolved(p->num, nfwd, nbwd, nunknown);
 }
 
@@ -370,6 +377,8 @@ renew(struct client *c, enum policy_reason why, const char *detail)
 	policy_renewed(c->pol, mono_ns());
 	c->renewals++;
 	c->renew_by_reason[why]++;
+	if (c->in_episode)
+		c->episode_renewal = hr.reason;
 	c->episode_first_loss = -1;
 	out_renewal(hr.reason, detail, old->num, p->num);
 }

@@ -14,6 +14,7 @@ void
 episode_event(struct client *c, const char *event)
 {
 	char ssid[16], sid[24], lost[24], pct[16], start[24], dur[24], ren[24];
+	char fwd[24], bwd[24];
 	int64_t now = wall_ns();
 	struct hook_var v[] = {
 		{ "PKTMON_EVENT", event }, { "PKTMON_SERVER", c->o->server },
@@ -21,6 +22,9 @@ episode_event(struct client *c, const char *event)
 		{ "PKTMON_LOST", lost }, { "PKTMON_LOSS_PCT", pct },
 		{ "PKTMON_START", start }, { "PKTMON_DURATION", dur },
 		{ "PKTMON_RENEWALS", ren }, { "PKTMON_DB", c->o->db },
+		{ "PKTMON_LOST_FORWARD", fwd }, { "PKTMON_LOST_BACKWARD", bwd },
+		{ "PKTMON_RENEWAL_REASON",
+		    c->episode_renewal ? c->episode_renewal : "none" },
 	};
 
 	snprintf(ssid, sizeof(ssid), "%u", c->cur ? c->cur->ssid : 0);
@@ -30,6 +34,8 @@ episode_event(struct client *c, const char *event)
 	snprintf(start, sizeof(start), "%lld", (long long)(c->episode_start / NS_PER_SEC));
 	snprintf(dur, sizeof(dur), "%.1f", (now - c->episode_start) / 1e9);
 	snprintf(ren, sizeof(ren), "%llu", (unsigned long long)c->renewals);
+	snprintf(fwd, sizeof(fwd), "%llu", (unsigned long long)c->episode_fwd);
+	snprintf(bwd, sizeof(bwd), "%llu", (unsigned long long)c->episode_bwd);
 	if (strcmp(event, "loss-start") == 0)
 		out_note("loss episode started (%s)", c->o->server);
 	else

@@ -122,13 +122,19 @@ metrics_start(struct ev *ev, const char *addrport, metrics_render_fn fn,
 	const union MHD_DaemonInfo *info;
 	struct metrics *m;
 	struct net_addr a;
-	char host[256];
+	char host[256], spec[300];
 	uint16_t port;
 
-	if (parse_hostport(addrport, host, sizeof(host), 0, &port) != 0 ||
+	/* "9862" or ":9862": loopback, so metrics are never exposed by accident. */
+	if (addrport[0] == ':' || strspn(addrport, "0123456789") == strlen(addrport))
+		snprintf(spec, sizeof(spec), "127.0.0.1%s%s",
+		    addrport[0] == ':' ? "" : ":", addrport);
+	else
+		snprintf(spec, sizeof(spec), "%s", addrport);
+	if (parse_hostport(spec, host, sizeof(host), 0, &port) != 0 ||
 	    net_resolve(host, port, SOCK_STREAM, &a) != 0) {
-		snprintf(err, errlen, "invalid metrics address '%s' (want HOST:PORT)",
-		    addrport);
+		snprintf(err, errlen, "invalid metrics address '%s' (want HOST:PORT "
+		    "or PORT)", addrport);
 		return PM_E_FORMAT;
 	}
 	if ((m = calloc(1, sizeof(*m))) == NULL)

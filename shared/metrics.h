@@ -28,7 +28,7 @@ typedef void (*metrics_render_fn)(void *arg, struct mbuf *b);
 
 struct metrics;
 
-/* Listen on addr:port (HOST:PORT, loopback by default when HOST is empty). */
+/* Listen on HOST:PORT; PORT or :PORT alone means 127.0.0.1. */
 int metrics_start(struct ev *ev, const char *addrport, metrics_render_fn fn,
     void *arg, struct metrics **out, char *err, size_t errlen) PM_MUST_CHECK;
 void metrics_stop(struct ev *ev, struct metrics *m);

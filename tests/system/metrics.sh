@@ -26,7 +26,7 @@ pm_start_server - "127.0.0.1:$port" --metrics "127.0.0.1:$smport" --test-impairm
 count=50
 mapfile -t certs < <(pm_client_args)
 timeout 40 "$PM_CLIENT" "${certs[@]}" --server "127.0.0.1:$port" --db "$PM_TMP/history.db" \
-	--metrics "127.0.0.1:$cmport" -c "$count" -i 0.05 -W 3 --renew=no --json \
+	--metrics "$cmport" -c "$count" -i 0.05 -W 3 --renew=no --json \
 	>"$PM_TMP/client.json" 2>"$PM_TMP/client.err" &
 client=$!
 pm_track "$client"

@@ -20,7 +20,7 @@ nft_table "$NS_B" pmloss
 events=$PM_TMP/events
 db=$PM_TMP/history.db
 # shellcheck disable=SC2016 # expanded by the client's sh -c, not here
-hook='echo "$PKTMON_EVENT $PKTMON_LOST $PKTMON_SERVER" >> '"'$events'"
+hook='echo "$PKTMON_EVENT $PKTMON_LOST $PKTMON_SERVER $PKTMON_LOST_FORWARD $PKTMON_LOST_BACKWARD $PKTMON_RENEWAL_REASON" >> '"'$events'"
 mapfile -t certs < <(pm_client_args)
 ip netns exec "$NS_A" timeout 40 "$PM_CLIENT" "${certs[@]}" --server "$NS_ADDR_B:$port" \
 	--db "$db" -i 0.05 -w 7 --on-loss "$hook" --json >"$PM_TMP/client.json" 2>"$PM_TMP/client.err" &
@@ -59,8 +59,8 @@ last_loss=$(pm_sql "$db" 'SELECT max(sent_ns) FROM probes WHERE fate IN (3, 4, 5
 [[ -s $events ]] || fail "--on-loss: expected lines in $(basename "$events"), the command never ran"
 mapfile -t lines <"$events"
 expect_eq "--on-loss runs (one loss-start, one loss-end)" 2 "${#lines[@]}"
-read -r ev1 lost1 srv1 <<<"${lines[0]}"
-read -r ev2 lost2 srv2 <<<"${lines[1]}"
+read -r ev1 lost1 srv1 fwd1 bwd1 why1 <<<"${lines[0]}"
+read -r ev2 lost2 srv2 fwd2 bwd2 why2 <<<"${lines[1]}"
 expect_eq "--on-loss first PKTMON_EVENT" loss-start "$ev1"
 expect_eq "--on-loss second PKTMON_EVENT" loss-end "$ev2"
 expect_eq "PKTMON_LOST at loss-end (= the nft counter)" "$drops" "$lost2"
@@ -68,6 +68,17 @@ expect_eq "PKTMON_SERVER at loss-start" "$NS_ADDR_B:$port" "$srv1"
 expect_eq "PKTMON_SERVER at loss-end" "$NS_ADDR_B:$port" "$srv2"
 # "Probes lost in this episode so far": the probe that started it counts.
 expect_ge "PKTMON_LOST at loss-start" 1 "$lost1"
+# The rule dropped probes on the way in: nothing is ever backward, and
+# nothing is known at the start.
+expect_eq "PKTMON_LOST_FORWARD at loss-start" 0 "$fwd1"
+expect_eq "PKTMON_RENEWAL_REASON at loss-start" none "$why1"
+expect_eq "PKTMON_LOST_BACKWARD at loss-end" 0 "$bwd2"
+expect_ge "PKTMON_LOST_FORWARD at loss-end" 1 "$fwd2"
+((fwd2 <= drops)) || fail "PKTMON_LOST_FORWARD $fwd2 exceeds the $drops probes the rule dropped"
+if ((${C[renewals]:-0} > 0)); then
+	expect_eq "PKTMON_RENEWAL_REASON at loss-end (renewed during the blackout)" \
+		consecutive-loss "$why2"
+fi
 
 pm_stop_server
 pm_check_sanitizers
