@@ -234,25 +234,50 @@ batch_reserve(void **arr, size_t *cap, size_t need, size_t elem, size_t max)
 }
 
 /* Append everything from src to dst (dst keeps order: older first). */
-static uint64_t
-batch_move(struct batch *dst, struct batch *src)
+/* Append src to dst and empty src; what does not fit is counted as lost. */
+static void
+batch_move(struct history *h, struct batch *dst, struct batch *src)
 {
-	uint64_t dropped = 0;
-
 	if (src->nrows > 0 && batch_reserve((void **)&dst->rows, &dst->caprows,
 	    dst->nrows + src->nrows, sizeof(*dst->rows), HISTORY_ROWS_MAX) == 0) {
 		memcpy(dst->rows + dst->nrows, src->rows, src->nrows * sizeof(*src->rows));
 		dst->nrows += src->nrows;
 	} else
-		dropped += src->nrows;
+		h->unstored += src->nrows;
 	if (src->nmeta > 0 && batch_reserve((void **)&dst->meta, &dst->capmeta,
 	    dst->nmeta + src->nmeta, sizeof(*dst->meta), HISTORY_META_MAX) == 0) {
 		memcpy(dst->meta + dst->nmeta, src->meta, src->nmeta * sizeof(*src->meta));
 		dst->nmeta += src->nmeta;
 	} else
-		dropped += src->nmeta;
+		h->unstored_meta += src->nmeta;
 	src->nrows = src->nmeta = 0;
-	return dropped;
+}
+
+static int
+pending_cmp(const void *a, const void *b)
+{
+	const struct pending *x = a, *y = b;
+
+	if (x->session_id != y->session_id)
+		return x->session_id < y->session_id ? -1 : 1;
+	return x->row.seq < y->row.seq ? -1 : x->row.seq > y->row.seq;
+}
+
+/*
+ * Probes among the rows still held: one probe may have several upserts
+ * queued (lost, then its direction), and it is one probe not stored.
+ */
+static uint64_t
+batch_probes(struct batch *b)
+{
+	uint64_t n = 0;
+	size_t i;
+
+	qsort(b->rows, b->nrows, sizeof(*b->rows), pending_cmp);
+	for (i = 0; i < b->nrows; i++)
+		if (i == 0 || pending_cmp(&b->rows[i - 1], &b->rows[i]) != 0)
+			n++;
+	return n;
 }
 
 static void
@@ -287,7 +312,7 @@ meta_push(struct history *h, const struct meta *m)
 	pthread_mutex_lock(&h->mu);
 	if (batch_reserve((void **)&h->in.meta, &h->in.capmeta, h->in.nmeta + 1,
 	    sizeof(*h->in.meta), HISTORY_META_MAX) != 0) {
-		h->unstored++;
+		h->unstored_meta++;
 		r = PM_E_DB;
 	} else
 		h->in.meta[h->in.nmeta++] = *m;
@@ -343,7 +368,7 @@ writer_run(void *arg)
 		}
 		h->kick = 0;
 		stop = h->stop;
-		h->unstored += batch_move(&h->out, &h->in);
+		batch_move(h, &h->out, &h->in);
 		pthread_mutex_unlock(&h->mu);
 		n = h->out.nrows;
 		if (h->out.nrows + h->out.nmeta > 0) {
@@ -446,10 +471,20 @@ history_close(struct history *h)
 		pthread_cond_destroy(&h->cv);
 		pthread_mutex_destroy(&h->mu);
 	}
-	lost = h->unstored + h->in.nrows + h->in.nmeta + h->out.nrows + h->out.nmeta;
-	if (lost > h->unstored)
-		log_warnx("history %s: %llu rows could not be written at exit",
-		    h->path, (unsigned long long)(lost - h->unstored));
+	/* The writer is gone: gather what it could not write into one batch. */
+	batch_move(h, &h->out, &h->in);
+	lost = batch_probes(&h->out);
+	if (lost > 0)
+		log_warnx("history %s: %llu probe rows could not be written at exit",
+		    h->path, (unsigned long long)lost);
+	if (h->out.nmeta > 0)
+		log_warnx("history %s: %zu session and renewal records could not be "
+		    "written at exit", h->path, h->out.nmeta);
+	lost += h->unstored;
+	if (h->unstored_meta > 0)
+		log_warnx("history %s: %llu session and renewal records were "
+		    "dropped while the database failed", h->path,
+		    (unsigned long long)h->unstored_meta);
 	sqlite3_finalize(h->ins_probe);
 	sqlite3_close(h->db);
 	batch_free(&h->in);

@@ -56,7 +56,8 @@ struct history {
 	int running, stop, kick, failed;
 	struct batch in;		/* filled by the probing thread, under mu */
 	struct batch out;		/* being written by the writer thread */
-	uint64_t unstored, stored;	/* under mu */
+	uint64_t unstored, stored;	/* probe rows dropped, stored; under mu */
+	uint64_t unstored_meta;		/* session/renewal records dropped */
 	int64_t last_warn;
 	char errmsg[160];		/* why the last write failed */
 };

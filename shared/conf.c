@@ -136,13 +136,11 @@ conf_ini_handler(void *user, const char *section, const char *name,
 	    sizeof(cx->err)) == 0;
 }
 
-int
-conf_load(const char *path, const struct conf_key *keys, size_t n, void *dst,
-    char *err, size_t errlen)
+/* inih's verdict as one line naming the file (or name) and the line. */
+static int
+conf_verdict(int line, const struct conf_ctx *cx, const char *path, char *err,
+    size_t errlen)
 {
-	struct conf_ctx cx = { keys, n, dst, "" };
-	int line = ini_parse(path, conf_ini_handler, &cx);
-
 	if (line == 0)
 		return 0;
 	if (line == -1)
@@ -151,8 +149,28 @@ conf_load(const char *path, const struct conf_key *keys, size_t n, void *dst,
 		snprintf(err, errlen, "config file %s: out of memory", path);
 	else
 		snprintf(err, errlen, "config file %s line %d: %s", path, line,
-		    cx.err[0] ? cx.err : "syntax error");
+		    cx->err[0] ? cx->err : "syntax error");
 	return PM_E_FORMAT;
+}
+
+int
+conf_load(const char *path, const struct conf_key *keys, size_t n, void *dst,
+    char *err, size_t errlen)
+{
+	struct conf_ctx cx = { keys, n, dst, "" };
+
+	return conf_verdict(ini_parse(path, conf_ini_handler, &cx), &cx, path,
+	    err, errlen);
+}
+
+int
+conf_load_string(const char *text, const char *name,
+    const struct conf_key *keys, size_t n, void *dst, char *err, size_t errlen)
+{
+	struct conf_ctx cx = { keys, n, dst, "" };
+
+	return conf_verdict(ini_parse_string(text, conf_ini_handler, &cx), &cx,
+	    name, err, errlen);
 }
 
 void

@@ -38,6 +38,10 @@ int conf_set(const struct conf_key *keys, size_t n, void *dst, const char *name,
 /* Read an INI file (keys at top level or in any section); err names file:line. */
 int conf_load(const char *path, const struct conf_key *keys, size_t n, void *dst,
     char *err, size_t errlen) PM_MUST_CHECK;
+/* The same from text in memory; name stands for the file in err. */
+int conf_load_string(const char *text, const char *name,
+    const struct conf_key *keys, size_t n, void *dst, char *err,
+    size_t errlen) PM_MUST_CHECK;
 /* A one-letter option standing for a key, as -i for interval. */
 struct conf_alias {
 	char letter;
