@@ -22,7 +22,11 @@ csv_row(const struct rec_probe *p)
 	printf(",%s,%u,", rec_fate_name(p->fate), p->dups);
 	if (p->ttl >= 0)
 		printf("%lld", (long long)p->ttl);
-	printf("\n");
+	if (p->has_owd)
+		printf(",%lld,%lld\n", (long long)p->owd_fwd_ns,
+		    (long long)p->owd_bwd_ns);
+	else
+		printf(",,\n");
 }
 
 static void
@@ -38,9 +42,14 @@ json_row(const struct rec_probe *p, uint64_t row)
 	printf(", \"fate\": \"%s\", \"dups\": %u, \"ttl\": ", rec_fate_name(p->fate),
 	    p->dups);
 	if (p->ttl >= 0)
-		printf("%lld}", (long long)p->ttl);
+		printf("%lld", (long long)p->ttl);
 	else
-		printf("null}");
+		printf("null");
+	if (p->has_owd)
+		printf(", \"owd_fwd_ns\": %lld, \"owd_bwd_ns\": %lld}",
+		    (long long)p->owd_fwd_ns, (long long)p->owd_bwd_ns);
+	else
+		printf(", \"owd_fwd_ns\": null, \"owd_bwd_ns\": null}");
 }
 
 static void
@@ -70,7 +79,8 @@ cmd_export(const struct report_opts *o)
 		goto out;
 	switch (ex.format) {
 	case REPORT_CSV:
-		printf("session_id,seq,sent_ns,rtt_ns,fate,dups,ttl\n");
+		printf("session_id,seq,sent_ns,rtt_ns,fate,dups,ttl,owd_fwd_ns,"
+		    "owd_bwd_ns\n");
 		break;
 	case REPORT_JSON:
 		printf("[");

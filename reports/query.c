@@ -20,6 +20,7 @@ struct query {
 	sqlite3 *db;
 	int64_t all_first;	/* send time extent of the whole table */
 	int64_t all_last;
+	int64_t version;	/* the history's schema version (user_version) */
 	char path[256];
 	char err[512];
 };
@@ -80,6 +81,7 @@ check_history(struct query *q)
 		return r;
 	if ((r = query_int(q, "PRAGMA user_version", &version)) != 0)
 		return r;
+	q->version = version;
 	if (n != 3 || version < 1) {
 		snprintf(q->err, sizeof(q->err), "%s: not a pktmon history "
 		    "(no pktmon tables or schema version)", q->path);
@@ -275,6 +277,10 @@ probe_row(sqlite3_stmt *st, const struct sink *k)
 	p.fate = (enum rec_fate)fate;
 	p.dups = (uint32_t)sqlite3_column_int64(st, 5);
 	p.ttl = col_i64(st, 6, -1);
+	p.has_owd = sqlite3_column_type(st, 7) != SQLITE_NULL &&
+	    sqlite3_column_type(st, 8) != SQLITE_NULL;
+	p.owd_fwd_ns = p.has_owd ? sqlite3_column_int64(st, 7) : 0;
+	p.owd_bwd_ns = p.has_owd ? sqlite3_column_int64(st, 8) : 0;
 	k->probe(k->arg, &p);
 }
 
@@ -295,8 +301,11 @@ query_probes(struct query *q, const struct query_filter *f,
 		probe_where(f, 1, where, sizeof(where));
 		break;
 	}
-	if ((r = prepare_filtered(q, f, "SELECT session_id, seq, sent_ns, rtt_ns, "
-	    "fate, dups, ttl FROM probes", where, order == QUERY_BY_TIME ?
+	/* One-way delays came with schema version 2; older histories have none. */
+	if ((r = prepare_filtered(q, f, q->version >= 2 ? "SELECT session_id, seq, "
+	    "sent_ns, rtt_ns, fate, dups, ttl, owd_fwd_ns, owd_bwd_ns FROM probes" :
+	    "SELECT session_id, seq, sent_ns, rtt_ns, fate, dups, ttl, NULL, NULL "
+	    "FROM probes", where, order == QUERY_BY_TIME ?
 	    " ORDER BY sent_ns" : "", &st)) != 0)
 		return r;
 	return step_all(q, st, probe_row, &(struct sink){ .probe = fn, .arg = arg });

@@ -26,6 +26,8 @@ struct rec_probe {
 	int64_t ttl;		/* -1 when unknown */
 	enum rec_fate fate;
 	uint32_t dups;
+	int has_owd;		/* one-way delays measured (both clocks synced) */
+	int64_t owd_fwd_ns, owd_bwd_ns;
 };
 
 struct rec_session {

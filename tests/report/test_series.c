@@ -17,7 +17,7 @@
 static struct rec_probe
 probe(int64_t session, int64_t seq, int64_t sent, int64_t rtt, enum rec_fate f)
 {
-	struct rec_probe p = { session, seq, sent, rtt, -1, f, 0 };
+	struct rec_probe p = { session, seq, sent, rtt, -1, f, 0, 0, 0, 0 };
 
 	return p;
 }

@@ -30,6 +30,14 @@ SQL
 } | sqlite3 "$db" || fail "cannot build a version 1 history with sqlite3"
 before=$(sqlite3 "$db" 'SELECT group_concat(seq || ":" || rtt_ns) FROM probes')
 
+# The report reads a version 1 history as it is (read-only: no upgrade).
+cp "$db" "$PM_TMP/v1-copy.db"
+"$PM_REPORT" --db "$PM_TMP/v1-copy.db" export --format csv >"$PM_TMP/v1.csv" 2>"$PM_TMP/v1.err" ||
+	fail "pktmon-report export on a version 1 history failed: $(head -c 300 "$PM_TMP/v1.err")"
+expect_eq "version 1 export: rows, one-way columns empty" "1,0,1700000000000000000,250000,answered,0,,," \
+	"$(sed -n 2p "$PM_TMP/v1.csv")"
+expect_eq "version 1 history left at version 1 by the report" 1 "$(pm_sql "$PM_TMP/v1-copy.db" 'PRAGMA user_version')"
+
 rc=0
 timeout 30 "$PM_CLIENT" "${certs[@]}" --server "127.0.0.1:$port" --db "$db" \
 	-c 20 -i 0.01 --dscp 10 -q >"$PM_TMP/client.out" 2>"$PM_TMP/client.err" || rc=$?

@@ -60,6 +60,13 @@ expect_eq "both synced on one clock: one-way delays below -50 us" 0 "$neg"
 gap=$(pm_sql "$db" 'SELECT max(abs(owd_fwd_ns + owd_bwd_ns - rtt_ns)) FROM probes WHERE fate = 0')
 [[ $gap =~ ^[0-9]+$ ]] || fail "no one-way figures to compare (got '$gap')"
 ((gap < 100000)) || fail "forward + backward differs from the RTT by $gap ns (expected < 100 us)"
+# pktmon-report export carries them.
+"$PM_REPORT" --db "$db" export --format csv >"$PM_TMP/export.csv" ||
+	fail "pktmon-report export failed"
+expect_eq "export header" "session_id,seq,sent_ns,rtt_ns,fate,dups,ttl,owd_fwd_ns,owd_bwd_ns" \
+	"$(head -n 1 "$PM_TMP/export.csv")"
+expect_eq "exported rows with both one-way delays" 100 \
+	"$(awk -F, 'NR > 1 && $8 != "" && $9 != ""' "$PM_TMP/export.csv" | wc -l)"
 grep -q "^one-way: forward median .* ms, backward median .* ms (100 replies with both clocks synchronised)" \
 	"$PM_TMP/both.out" || fail "summary lacks the one-way line: $(grep one-way "$PM_TMP/both.out")"
 pm_stop_server
