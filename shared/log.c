@@ -1,6 +1,10 @@
 /*
- * log: stderr logging with levels, in OpenNTPD's vocabulary.
+ * log: stderr logging with levels, in OpenNTPD's vocabulary. When stderr is
+ * the journal (systemd says so in $JOURNAL_STREAM), each line starts with
+ * its syslog priority, "<4>", which journald takes as the line's level.
  */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -11,12 +15,28 @@
 
 static const char *log_prog = "pktmon";
 static enum log_level log_level = LOG_LVL_INFO;
+static int log_journal;
+
+/* $JOURNAL_STREAM is "DEV:INODE" of the journal's socket; a child whose
+ * stderr was redirected elsewhere inherits the variable, hence the check. */
+static int
+stderr_is_journal(void)
+{
+	const char *js = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+
+	return js != NULL && sscanf(js, "%llu:%llu", &dev, &ino) == 2 &&
+	    fstat(2, &st) == 0 && (unsigned long long)st.st_dev == dev &&
+	    (unsigned long long)st.st_ino == ino;
+}
 
 void
 log_init(const char *progname, enum log_level level)
 {
 	log_prog = progname;
 	log_level = level;
+	log_journal = stderr_is_journal();
 }
 
 void
@@ -39,8 +59,13 @@ log_vemit(enum log_level lvl, int with_errno, const char *fmt, va_list ap)
 {
 	int saved = errno;
 
+	/* syslog priorities: err 3, warning 4, info 6, debug 7 */
+	static const char prio[] = { '3', '4', '6', '7' };
+
 	if (lvl > log_level)
 		return;
+	if (log_journal)
+		fprintf(stderr, "<%c>", prio[lvl]);
 	fprintf(stderr, "%s: ", log_prog);
 	vfprintf(stderr, fmt, ap);
 	if (with_errno)
@@ -98,12 +123,13 @@ fatalx(int code, const char *fmt, ...)
 void
 usage_error(const char *fmt, ...)
 {
+	const char *prio = log_journal ? "<3>" : "";
 	va_list ap;
 
-	fprintf(stderr, "%s: ", log_prog);
+	fprintf(stderr, "%s%s: ", prio, log_prog);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\nTry '%s --help'.\n", log_prog);
+	fprintf(stderr, "\n%sTry '%s --help'.\n", prio, log_prog);
 	exit(2);
 }
