@@ -278,6 +278,7 @@ client_run(const struct client_opts *o)
 	t.renewals = c.renewals;
 	t.sessions = c.sessions;
 	t.host_drops = c.host_drops;
+	t.bad_replies = c.bad_replies;
 	t.send_errors = c.send_errors;
 	t.icmp = o->icmp || o->plain;
 	if (!o->icmp) {

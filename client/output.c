@@ -171,10 +171,10 @@ out_json(const struct out_totals *t)
 	else
 		printf("\"owd_ns\":null,");
 	printf("\"renewals\":%llu,\"sessions\":%llu,\"unstored\":%llu,"
-	    "\"host_drops\":%llu,\"send_errors\":%llu}\n",
+	    "\"host_drops\":%llu,\"send_errors\":%llu,\"bad_replies\":%llu}\n",
 	    (unsigned long long)t->renewals, (unsigned long long)t->sessions,
 	    (unsigned long long)t->unstored, (unsigned long long)t->host_drops,
-	    (unsigned long long)t->send_errors);
+	    (unsigned long long)t->send_errors, (unsigned long long)t->bad_replies);
 }
 
 /* One-way delays, or why there are none: RFC 8762 wants both clocks
@@ -246,6 +246,10 @@ out_summary(const struct out_totals *t)
 	printf("sessions: %llu, renewals: %llu, time %.1f s\n",
 	    (unsigned long long)t->sessions, (unsigned long long)t->renewals,
 	    t->elapsed_ns / 1e9);
+	if (t->bad_replies > 0)
+		printf("dropped %llu datagrams that failed the size, SSID or HMAC "
+		    "check (not counted as replies)\n",
+		    (unsigned long long)t->bad_replies);
 	if (t->unstored > 0)
 		printf("WARNING: %llu probe rows could not be stored in the history\n",
 		    (unsigned long long)t->unstored);

@@ -232,10 +232,14 @@ probe_one(struct probe *p, const uint8_t *pkt, int n, const struct net_rx *rx,
 	uint64_t seq = 0;
 
 	/* A plain RFC 8762 reflector may leave the SSID field zero. */
+	/* Counted, never trusted: it may be an attack or a broken middlebox,
+	 * and its sequence number cannot be believed to mark any probe. */
 	if (n != (int)p->size || stamp_decode_reflector(pkt, (size_t)n,
 	    p->mode, &m) != 0 || (m.ssid != p->ssid && !(p->plain && m.ssid == 0)) ||
-	    (p->mode == STAMP_AUTH && stamp_auth_verify(&p->key, pkt, (size_t)n) != 0))
+	    (p->mode == STAMP_AUTH && stamp_auth_verify(&p->key, pkt, (size_t)n) != 0)) {
+		p->bad_replies++;
 		return;
+	}
 	dwell = ntp_to_unix_ns(m.ts) - ntp_to_unix_ns(m.rx_ts);
 	/* A plain reflector may be stateless (its seq copies ours): without
 	 * the control channel its numbering cannot be trusted for direction. */
