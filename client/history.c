@@ -273,6 +273,8 @@ batch_probes(struct batch *b)
 	uint64_t n = 0;
 	size_t i;
 
+	if (b->nrows == 0)
+		return 0;	/* rows may be NULL: qsort must not see it */
 	qsort(b->rows, b->nrows, sizeof(*b->rows), pending_cmp);
 	for (i = 0; i < b->nrows; i++)
 		if (i == 0 || pending_cmp(&b->rows[i - 1], &b->rows[i]) != 0)

@@ -356,6 +356,7 @@ reload(struct server *s)
 	conns_reload(s->conns, tls, n.allow.v, n.allow.n);
 	tls_ctx_free(s->tls);
 	s->tls = tls;
+	s->expiry_checked = mono_ns();	/* load_tls just warned */
 	setup_open(s, &n);
 	conf_free(server_keys, NKEYS, &s->o);
 	s->o = n;
@@ -526,6 +527,8 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	if (load_tls(&s.o, &s.tls) != 0)
 		exit(EXIT_SETUP);
+	/* The daily repeat counts from this warning, not from boot. */
+	s.expiry_checked = mono_ns();
 	{
 		char err[256];
 		int bad;

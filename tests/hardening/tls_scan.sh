@@ -1,31 +1,50 @@
 #!/bin/bash
-# Scanner gate: sslscan --show-client-cas against the control port.
-# Pass: only TLSv1.3 enabled; exactly the three TLS 1.3 suites; key-exchange
-# groups within x25519, secp256r1 and secp384r1; no renegotiation; not
-# vulnerable to heartbleed; the client CA list is exactly the pktmon CA's
-# subject. sslscan cannot present a client certificate; it does not need one
-# for any of these. Skips when sslscan is not installed (apt-get install
-# sslscan). testssl.sh is not run here.
+# Scanner gates against the control port: sslscan and testssl.sh.
+# sslscan --show-client-cas: only TLSv1.3 enabled; exactly the three TLS 1.3
+# suites; key-exchange groups within x25519, secp256r1 and secp384r1; no
+# renegotiation; not vulnerable to heartbleed; the client CA list is exactly
+# the pktmon CA's subject.
+# testssl.sh --warnings off --jsonfile (-p protocols, -E suites per protocol,
+# -f forward secrecy and groups, -S server defaults; about 15 s), gated on the
+# JSON, not on its exit status: SSLv2, SSLv3, TLS 1, 1.1 and 1.2 not offered,
+# TLS 1.3 offered; the suites it found are exactly the three TLS 1.3 ones, all
+# under TLS 1.3; elliptic-curve groups within X25519, prime256v1, secp384r1;
+# no finite-field group (no DH_groups finding: testssl offers ffdhe2048..8192
+# over TLS 1.3 and reports any the server takes); no session ticket, no
+# session-ID resumption; the certificate chains to the pktmon CA (--add-ca).
+# Neither scanner can present a client certificate. All of the above comes
+# from the ServerHello and the server's Certificate, which arrive before the
+# server asks for the client's; every handshake a scanner makes ends there,
+# and the server log must show that none got further: no client "up", no
+# session, and "peer did not return a certificate" among the failures.
+# Runs each scanner that is installed; with one missing it gates the other,
+# then skips (77) naming the missing one (apt-get install sslscan testssl.sh).
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/pki.sh"
 # shellcheck source=tests/hardening/hardening.sh
 . "$(dirname "$0")/hardening.sh"
 pm_init tls-scan 60
 pm_need_binaries "$PM_SERVER" "$PM_CLIENT"
-command -v sslscan >/dev/null || skip "sslscan not installed (apt-get install sslscan)"
 command -v openssl >/dev/null || skip "openssl command not installed"
+sslscan=$(command -v sslscan || true)
+testssl=$(command -v testssl.sh || command -v testssl || true)	# Debian: /usr/bin/testssl
+[[ -n $sslscan || -n $testssl ]] ||
+	skip "neither sslscan nor testssl.sh installed (apt-get install sslscan testssl.sh)"
 
 pki_make
 HX_PORT=$(pm_free_port 127.0.0.1)
 pm_start_server - "127.0.0.1:$HX_PORT"
 ca_subject=$(openssl x509 -in "$PM_PKI/ca.crt" -noout -subject -nameopt compat | sed 's/^subject=//')
+results=()
+missing=()
 
-xml=$PM_TMP/sslscan.xml
-timeout 50 sslscan --no-colour --show-client-cas --xml="$xml" "127.0.0.1:$HX_PORT" \
-	>"$PM_TMP/sslscan.out" 2>&1 || fail "sslscan failed: $(tail -n 3 "$PM_TMP/sslscan.out")"
-[[ -s $xml ]] || fail "sslscan wrote no XML report"
-
-verdict=$("$PM_PY" - "$xml" "$ca_subject" <<'PY'
+# --- sslscan ------------------------------------------------------------------------
+sslscan_gate() {
+	local xml=$PM_TMP/sslscan.xml verdict
+	timeout 50 sslscan --no-colour --show-client-cas --xml="$xml" "127.0.0.1:$HX_PORT" \
+		>"$PM_TMP/sslscan.out" 2>&1 || fail "sslscan failed: $(tail -n 3 "$PM_TMP/sslscan.out")"
+	[[ -s $xml ]] || fail "sslscan wrote no XML report"
+	verdict=$("$PM_PY" - "$xml" "$ca_subject" <<'PY'
 import sys
 import xml.etree.ElementTree as ET
 
@@ -73,14 +92,126 @@ else:
           % (",".join(enabled), len(suites), ",".join(groups), "|".join(cas)))
 PY
 )
-pm_log "sslscan: $verdict"
-[[ $verdict == OK* ]] || fail "sslscan gate: ${verdict#FAIL }"
+	pm_log "sslscan: $verdict"
+	[[ $verdict == OK* ]] || fail "sslscan gate: ${verdict#FAIL }"
+	results+=("sslscan: ${verdict#OK }")
+}
 
-# The scan did not hurt: a good client is served.
+# --- testssl.sh ---------------------------------------------------------------------
+testssl_gate() {
+	local json=$PM_TMP/testssl.json verdict s0 s1 log0 scanlog t0 t1 up
+	s0=$(pm_server_stats)
+	log0=$(wc -l <"$PM_TMP/server.log")
+	t0=$(date +%s.%N)
+	# Its exit status reflects findings and the refused handshakes; the gate is the JSON.
+	timeout 50 "$testssl" --warnings off --quiet --color 0 --nodns none \
+		--add-ca "$PM_PKI/ca.crt" --jsonfile "$json" -p -E -f -S "127.0.0.1:$HX_PORT" \
+		>"$PM_TMP/testssl.out" 2>&1 || true
+	t1=$(date +%s.%N)
+	[[ -s $json ]] || fail "testssl.sh wrote no JSON: $(tail -n 5 "$PM_TMP/testssl.out")"
+	s1=$(pm_server_stats)
+	scanlog=$(tail -n +"$((log0 + 1))" "$PM_TMP/server.log")
+	verdict=$("$PM_PY" - "$json" "$(openssl x509 -in "$PM_PKI/server.crt" -noout -serial | sed 's/^serial=//')" <<'PY'
+import json, sys
+
+try:
+    doc = json.load(open(sys.argv[1]))
+except ValueError as e:
+    print("FAIL the JSON does not parse: %s" % e); sys.exit(0)
+want_serial = sys.argv[2].upper()
+find = {}
+for f in doc if isinstance(doc, list) else doc.get("scanResult", []):
+    find.setdefault(f.get("id", ""), []).append(f)
+def one(i):
+    v = find.get(i)
+    return v[0]["finding"].strip() if v else None
+bad = []
+if "scanTime" not in find:
+    bad.append("no scanTime finding: the scan did not finish")
+
+protos = {}
+for i in ("SSLv2", "SSLv3", "TLS1", "TLS1_1", "TLS1_2", "TLS1_3"):
+    protos[i] = one(i)
+    if protos[i] is None:
+        bad.append("no finding for %s" % i)
+for i in ("SSLv2", "SSLv3", "TLS1", "TLS1_1", "TLS1_2"):
+    if protos[i] is not None and not protos[i].startswith("not offered"):
+        bad.append("%s: '%s' (want not offered)" % (i, protos[i]))
+if protos["TLS1_3"] is not None and not protos["TLS1_3"].startswith("offered"):
+    bad.append("TLS1_3: '%s' (want offered)" % protos["TLS1_3"])
+
+want = ["TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256"]
+ciphers = sorted(i for i in find if i.startswith("cipher-") and i != "cipher_order")
+suites = sorted(find[i][0]["finding"].split()[-1] for i in ciphers)
+off_13 = [i for i in ciphers if not i.startswith("cipher-tls1_3_")]
+if suites != want:
+    bad.append("suites (-E): %s (want %s)" % (suites, want))
+if off_13:
+    bad.append("suites under other protocols: %s" % off_13)
+fs = one("FS_ciphers") or one("PFS_ciphers")	# testssl 3.1+ says FS, 3.0 PFS
+if fs is None or sorted(fs.split()) != want:
+    bad.append("forward-secrecy suites (-f): %s (want %s)" % (fs, want))
+
+curves = one("FS_ECDHE_curves") or one("PFS_ECDHE_curves")
+allowed = {"X25519", "prime256v1", "secp384r1"}
+if not curves or not set(curves.split()) <= allowed:
+    bad.append("elliptic-curve groups: %s (want a non-empty subset of %s)" % (curves, sorted(allowed)))
+if "DH_groups" in find:
+    bad.append("finite-field groups offered: %s" % one("DH_groups"))
+
+t = one("TLS_session_ticket")
+if t is None or not t.startswith("no"):
+    bad.append("TLS_session_ticket: %s (want no)" % t)
+r = one("sessionresumption_ticket")
+if r is None or "not supported" not in r:
+    bad.append("sessionresumption_ticket: %s (want not supported)" % r)
+r = one("sessionresumption_ID")
+if r is None or "no resumption" not in r.lower():
+    bad.append("sessionresumption_ID: %s (want no resumption)" % r)
+c = find.get("cert_chain_of_trust")
+if not c or c[0].get("severity") != "OK":
+    bad.append("cert_chain_of_trust: %s (want OK with --add-ca the pktmon CA)" % (c[0] if c else None))
+sn = (one("cert_serialNumber") or "").upper()
+if sn != want_serial:
+    bad.append("certificate serial %s (want the server's %s)" % (sn, want_serial))
+
+if bad:
+    print("FAIL " + "; ".join(bad))
+else:
+    print("OK protocols=TLS1_3 suites=%d curves=%s ffdhe=none tickets=no resumption=no chain=OK"
+          % (len(suites), ",".join(curves.split())))
+PY
+)
+	pm_log "testssl: $verdict"
+	[[ $verdict == OK* ]] || fail "testssl.sh gate: ${verdict#FAIL }"
+	# No scanner connection got past the certificate step.
+	up=$(grep -c ': client .* up (' <<<"$scanlog" || true)
+	expect_eq "testssl connections that authenticated (server log: client ... up)" 0 "$up"
+	expect_eq "server sessions after testssl" 0 "$(pm_stat "$s1" sessions)"
+	expect_eq "server clients after testssl" 0 "$(pm_stat "$s1" clients)"
+	grep -q 'TLS handshake failed: .*peer did not return a certificate' <<<"$scanlog" ||
+		fail "expected the server to refuse testssl's handshakes at the certificate step" \
+			"('peer did not return a certificate'), got: $(grep 'handshake failed' <<<"$scanlog" | head -n 3)"
+	local acc=$(($(pm_stat "$s1" accepted) - $(pm_stat "$s0" accepted)))
+	local hf=$(($(pm_stat "$s1" handshake_failed) - $(pm_stat "$s0" handshake_failed)))
+	local nocert
+	nocert=$(grep -c 'peer did not return a certificate' <<<"$scanlog" || true)
+	local secs
+	secs=$("$PM_PY" -c "import sys; print('%.1f' % (float(sys.argv[2]) - float(sys.argv[1])))" "$t0" "$t1")
+	pm_log "testssl: $secs s, $acc connections, $hf failed handshakes ($nocert at the certificate step), 0 authenticated"
+	results+=("testssl: ${verdict#OK } (${secs} s, $acc connections, $nocert stopped at the certificate step)")
+}
+
+if [[ -n $sslscan ]]; then sslscan_gate; else missing+=(sslscan); fi
+if [[ -n $testssl ]]; then testssl_gate; else missing+=(testssl.sh); fi
+
+# The scans did not hurt: a good client is served.
 mapfile -t certs < <(pm_client_args)
 hx_run_client good --server "127.0.0.1:$HX_PORT" "${certs[@]}" -c 3 -i 0.05
-expect_eq "good client after the scan: exit status" 0 "$rc"
+expect_eq "good client after the scans: exit status" 0 "$rc"
 
 pm_stop_server
 pm_check_sanitizers
-pass "${verdict#OK }"
+((${#missing[@]} == 0)) ||
+	skip "${missing[*]} not installed (apt-get install ${missing[*]}); passed: ${results[*]}"
+pass "${results[*]}"
