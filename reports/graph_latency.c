@@ -6,6 +6,7 @@
  * bucket with a shorter outage inside gets the red mark along the top.
  */
 #include <math.h>
+#include <stdio.h>
 
 #include "graph.h"
 
@@ -28,17 +29,25 @@ ms(int64_t ns)
 	return (double)ns / 1e6;
 }
 
-/* The value axis: from 0 to a round value above the highest p90. */
+/*
+ * The value axis: from 0 to a round value above the highest p90 of a
+ * bucket, but no higher than 1.5 times the p99 of the whole range, so a
+ * bucket of one or two cold-start probes cannot squash everyone else's
+ * smoke into the bottom pixels; what is cut off is said on the graph.
+ */
 static void
 latency_range(struct frame *fr, const struct graph_input *in)
 {
 	const struct scale_grid *g = series_grid(in->series);
+	double cap = 1.5 * ms(series_quantile(in->series, -1, 0.99));
 	struct scale_ticks tk;
 	double top = 0;
 	int i;
 
 	for (i = 0; i < g->count; i++)
 		top = fmax(top, ms(series_quantile(in->series, i, 0.90)));
+	if (cap > 0 && top > cap)
+		top = cap;
 	if (top <= 0)
 		top = 1;
 	top *= 1.15;
@@ -97,6 +106,24 @@ draw_outages(struct frame *fr, const struct graph_input *in)
 	}
 }
 
+/* RTTs above the axis are clipped: say how high the highest went. */
+static void
+latency_offscale(struct frame *fr, const struct graph_input *in)
+{
+	const struct series_bucket *all = series_bucket(in->series, -1);
+	struct plot_font f = frame_font_note;
+	int64_t max = all->rtt_max;
+	char v[32], note[96];
+
+	if (all->rtts == 0 || ms(max) <= fr->v1)
+		return;
+	scale_fmt_rtt(max, v, sizeof(v));
+	snprintf(note, sizeof(note), "\xe2\x96\xb2 off the axis: up to %s", v);
+	f.h = PLOT_RIGHT;
+	f.bg = 0xffffffccu;
+	plot_text(fr->p, fr->x + fr->w - 6, fr->y + 4, &f, note);
+}
+
 static void
 latency_legend(struct frame *fr)
 {
@@ -138,6 +165,7 @@ graph_latency(const struct graph_input *in, struct plot *p)
 		graph_renewal_lines(&fr, in);
 		draw_outages(&fr, in);
 		plot_unclip(p);
+		latency_offscale(&fr, in);
 		if (series_bucket(in->series, -1)->rtts == 0)
 			frame_message(&fr, "no replies: every probe was lost");
 	}

@@ -26,10 +26,17 @@ graph_rtt_bins(const struct series *s, struct scale_linbins *bins)
 {
 	int64_t lo = series_quantile(s, -1, 0.001);
 	int64_t hi = series_quantile(s, -1, 0.999);
-	int64_t span = hi - lo, least;
+	int64_t p99 = series_quantile(s, -1, 0.99);
+	int64_t span, least;
 
 	if (lo < 0)
 		return PM_E_NOTFOUND;
+	/* A few outliers (in a small sample p99.9 is the maximum) must not
+	 * squeeze the hump into the first bars: past twice the p99 they are
+	 * counted as "off the axis" in the legend. */
+	if (hi > 2 * p99 && 2 * p99 > lo)
+		hi = 2 * p99;
+	span = hi - lo;
 	/* Keep a narrow distribution a hump, not one bar as wide as the axis. */
 	least = hi / 20 > 1000 ? hi / 20 : 1000;
 	if (span < least) {
