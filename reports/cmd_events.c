@@ -78,15 +78,17 @@ pct(uint64_t n, uint64_t of)
 static void
 text_episode(struct events *ev, const struct episode *e)
 {
-	char start[40], dur[32], out[32] = "-", eff[256];
+	char start[40], end[40], dur[32], out[32] = "-", eff[256];
 	size_t i;
 	int any = 0;
 
 	fmt_utc(e->start_ns, start, sizeof(start));
+	fmt_utc(e->end_ns, end, sizeof(end));
 	scale_fmt_duration(e->end_ns - e->start_ns, dur, sizeof(dur));
 	if (e->outage_probes > 0)
 		scale_fmt_duration(e->outage_end_ns - e->outage_start_ns, out, sizeof(out));
-	printf("%-21s %12s %8llu %7llu %6.1f %6.1f %6.1f %6.1f %12s", start, dur,
+	printf("%-21s %-21s %12s %8llu %7llu %6.1f %6.1f %6.1f %6.1f %12s", start,
+	    end, dur,
 	    (unsigned long long)e->probes, (unsigned long long)e->lost,
 	    pct(e->lost, e->probes), pct(e->fate[REC_LOST_FORWARD], e->probes),
 	    pct(e->fate[REC_LOST_BACKWARD], e->probes), pct(e->fate[REC_LOST], e->probes),
@@ -167,8 +169,8 @@ scan_server(struct events *ev, struct report_data *d, const char *server)
 	ev->server = server;
 	f.server = server;
 	if (!ev->o->json)
-		printf("\nloss episodes, %s\n%-21s %12s %8s %7s %6s %6s %6s %6s %12s  %s\n",
-		    server, "start (UTC)", "duration", "probes", "lost", "loss%",
+		printf("\nloss episodes, %s\n%-21s %-21s %12s %8s %7s %6s %6s %6s %6s %12s  %s\n",
+		    server, "start (UTC)", "end (UTC)", "duration", "probes", "lost", "loss%",
 		    "fwd%", "bwd%", "unk%", "outage", "renewal: trigger, loss before -> after");
 	r = query_probes(d->q, &f, QUERY_BY_TIME, on_probe, det);
 	if (r == 0)
