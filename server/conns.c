@@ -41,6 +41,8 @@ struct conn {
 		uint16_t size;
 		uint32_t interval_us;
 		int64_t drain_until;	/* renewed: removed then unless closed; 0 live */
+		uint64_t seen;		/* reflector's received count at active_at */
+		int64_t active_at;	/* when that count last moved (or the grant) */
 	} sess[MAX_SESS_PER_CONN];
 	unsigned nsess;
 };
@@ -165,6 +167,8 @@ conn_error(struct conn *c, enum ctl_errcode code, const char *text)
 		c->cs->st.refused_limit++;
 	else if (code == CTL_ERR_ACCESS)
 		c->cs->st.refused_identity++;
+	else if (code == CTL_ERR_TIMEOUT)
+		c->cs->st.session_idle++;
 	else
 		c->cs->st.protocol_errors++;
 	log_info("%s (%s): %s; closing", c->name, tls_conn_peer_name(c->tls), text);
@@ -204,6 +208,8 @@ conn_grant(struct conn *c, uint32_t interval_us, uint16_t size, uint16_t port,
 		c->sess[c->nsess].size = g->size;
 		c->sess[c->nsess].interval_us = g->interval_us;
 		c->sess[c->nsess].drain_until = 0;
+		c->sess[c->nsess].seen = 0;
+		c->sess[c->nsess].active_at = mono_ns();
 		c->nsess++;
 		c->cs->st.sessions_opened++;
 	}
@@ -565,6 +571,35 @@ conn_expire_drained(struct conn *c, int64_t now)
 		}
 }
 
+/*
+ * A live session whose probes stopped coming holds a slot and a key for
+ * nothing: the client is told and closed, and starts afresh if it is
+ * still there. Watched through the reflector's count, off the hot path.
+ */
+static int
+conn_idle_session(struct conn *c, int64_t now)
+{
+	char why[96];
+	uint64_t n;
+	unsigned i;
+
+	for (i = 0; i < c->nsess; i++) {
+		if (c->sess[i].drain_until != 0)
+			continue;
+		if ((n = refl_received(c->cs->refl, c->sess[i].ssid)) != c->sess[i].seen) {
+			c->sess[i].seen = n;
+			c->sess[i].active_at = now;
+		} else if (now - c->sess[i].active_at > c->cs->lim.session_idle_ns) {
+			snprintf(why, sizeof(why), "probe session ssid=%u received no "
+			    "probe for %lld s", c->sess[i].ssid,
+			    (long long)(c->cs->lim.session_idle_ns / NS_PER_SEC));
+			conn_error(c, CTL_ERR_TIMEOUT, why);
+			return 1;
+		}
+	}
+	return 0;
+}
+
 static void
 conn_tick(struct conn *c, int64_t now)
 {
@@ -581,6 +616,8 @@ conn_tick(struct conn *c, int64_t now)
 	if (c->st != CONN_READY)
 		return;
 	conn_expire_drained(c, now);
+	if (conn_idle_session(c, now))
+		return;
 	if (now - c->last_rx > 3 * ka_ns) {
 		log_info("%s (%s): silent for 3 keepalive intervals; closing",
 		    c->name, tls_conn_peer_name(c->tls));

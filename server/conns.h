@@ -23,6 +23,7 @@ struct server_limits {
 	uint32_t min_interval_us;	/* fastest probing granted */
 	uint16_t max_size;		/* largest probe granted */
 	uint16_t udp_port;		/* announced reflector port */
+	int64_t session_idle_ns;	/* a live session without probes this long ends the client */
 	char *const *allow;		/* client identities allowed (empty: all) */
 	size_t nallow;
 };
@@ -32,6 +33,7 @@ struct conn_stats {
 	uint64_t handshake_timeout, protocol_errors, sessions_opened;
 	uint64_t refused_identity;
 	uint64_t refused_limit;		/* session limits after authentication */
+	uint64_t session_idle;		/* clients closed for an idle probe session */
 };
 
 struct conns;

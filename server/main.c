@@ -37,7 +37,7 @@ struct server_conf {
 	char *stamp_key_file;
 	uint32_t udp_port, max_clients, max_preauth, max_preauth_per_src;
 	uint32_t max_sessions, max_size;
-	int64_t min_interval, keepalive, handshake_timeout;
+	int64_t min_interval, keepalive, handshake_timeout, session_idle;
 	int sandbox, test_impairment;
 };
 
@@ -61,6 +61,7 @@ static const struct conf_key server_keys[] = {
 	K("max-size", CONF_U32, max_size, 112, 9000, "N", "largest probe granted, octets (default 1472)"),
 	K("keepalive", CONF_DURATION, keepalive, 100000000ULL, 3600000000000ULL, "DUR", "keepalive interval; 3 missed = dead peer (default 5s)"),
 	K("handshake-timeout", CONF_DURATION, handshake_timeout, 100000000ULL, 600000000000ULL, "DUR", "deadline from TCP accept to HELLO (default 10s)"),
+	K("session-idle", CONF_DURATION, session_idle, 10000000000ULL, 86400000000000ULL, "DUR", "close a client whose probe session got no probe for this long (default 15m)"),
 	K("metrics", CONF_STR, metrics, 0, 0, "HOST:PORT", "serve OpenMetrics at http://HOST:PORT/metrics"),
 	K("sandbox", CONF_FLAG, sandbox, 0, 0, NULL, "drop root and apply seccomp (default; --sandbox=no disables)"),
 	K("test-impairment", CONF_FLAG, test_impairment, 0, 0, NULL, "TEST ONLY: SIGUSR2 toggles dropping every probe of current sessions"),
@@ -112,6 +113,9 @@ defaults(struct server_conf *o)
 	o->max_size = 1472;
 	o->keepalive = 5 * NS_PER_SEC;
 	o->handshake_timeout = 10 * NS_PER_SEC;
+	/* Above the renewal policy's longest gap (10 min), so a client
+	 * renewing through an outage is never cut off for it. */
+	o->session_idle = 15 * 60 * NS_PER_SEC;
 	o->sandbox = 1;
 }
 
@@ -154,6 +158,7 @@ limits_from(const struct server_conf *o, struct server_limits *lim)
 {
 	memset(lim, 0, sizeof(*lim));
 	lim->handshake_ns = o->handshake_timeout;
+	lim->session_idle_ns = o->session_idle;
 	lim->keepalive_ns = o->keepalive;
 	lim->max_clients = o->max_clients;
 	lim->max_preauth = o->max_preauth;
@@ -243,7 +248,7 @@ log_stats(struct server *s)
 	    "rate_limited=%llu accepted=%llu handshake_failed=%llu "
 	    "handshake_timeout=%llu refused_preauth=%llu refused_clients=%llu "
 	    "refused_identity=%llu refused_limit=%llu protocol_errors=%llu "
-	    "plain_reflected=%llu plain_dropped=%llu",
+	    "session_idle=%llu plain_reflected=%llu plain_dropped=%llu",
 	    conns_count(s->conns), refl_count(s->refl),
 	    (unsigned long long)r->reflected, (unsigned long long)r->bad_length,
 	    (unsigned long long)r->unknown_ssid, (unsigned long long)r->bad_hmac,
@@ -256,6 +261,7 @@ log_stats(struct server *s)
 	    (unsigned long long)c->refused_identity,
 	    (unsigned long long)c->refused_limit,
 	    (unsigned long long)c->protocol_errors,
+	    (unsigned long long)c->session_idle,
 	    (unsigned long long)(os ? os->reflected : 0),
 	    (unsigned long long)(os ? os->rate_limited + os->bad_hmac +
 	    os->malformed + os->table_full : 0));
@@ -285,7 +291,7 @@ render_metrics(void *arg, struct mbuf *b)
 	    "bad_hmac", "wrong_source", "replayed", "rate_limited", "impaired" };
 	static const char *const refuse_why[] = { "preauth_cap", "client_cap",
 	    "identity", "handshake_failed", "handshake_timeout", "protocol_error",
-	    "session_limit" };
+	    "session_limit", "session_idle" };
 	struct server *s = arg;
 	const struct refl_stats *r = refl_stats(s->refl);
 	const struct conn_stats *c = conns_stats(s->conns);
@@ -293,7 +299,7 @@ render_metrics(void *arg, struct mbuf *b)
 	    r->wrong_source, r->replayed, r->rate_limited, r->impaired };
 	uint64_t refused[] = { c->refused_preauth, c->refused_clients,
 	    c->refused_identity, c->handshake_failed, c->handshake_timeout,
-	    c->protocol_errors, c->refused_limit };
+	    c->protocol_errors, c->refused_limit, c->session_idle };
 	static const char *const open_why[] = { "reflected", "rate_limited",
 	    "bad_hmac", "malformed", "table_full" };
 	const struct openpeers_stats *os = s->open ? openpeers_stats(s->open) : NULL;

@@ -134,6 +134,12 @@ refl_count(const struct reflector *r)
 	return r->n;
 }
 
+uint64_t
+refl_received(const struct reflector *r, uint16_t ssid)
+{
+	return r->tab[ssid] != NULL ? r->tab[ssid]->received : 0;
+}
+
 /* WireGuard-style sliding bitmap: 0 if seq is new (and records it). */
 static int
 replay_check(struct refl_sess *s, uint32_t seq32)

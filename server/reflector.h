@@ -43,6 +43,8 @@ int refl_add(struct reflector *r, const struct refl_terms *t) PM_MUST_CHECK;
 void refl_remove(struct reflector *r, uint16_t ssid, uint64_t *received,
     uint64_t *reflected);
 unsigned refl_count(const struct reflector *r);
+/* Probes accepted so far on session ssid (0 for none). */
+uint64_t refl_received(const struct reflector *r, uint16_t ssid);
 
 /* Read and answer what is queued on the socket (bounded per call). */
 void refl_on_readable(struct reflector *r);

@@ -26,6 +26,9 @@ Modes, each printing "key=value" lines on stdout for the calling script:
   renew N    HELLO, OPEN, then RENEW that first session N times without ever
              closing the old ones; prints how many were granted; holds them
              for --hold seconds.
+  idle       HELLO, OPEN, then no probe at all, answering KEEPALIVEs, for
+             up to --wait seconds; prints end, error_code, error_text and
+             close_s (from the ACCEPT to the end of the stream).
   halfopen N open N plain TCP connections from each address of --source
              (comma-separated) and hold them; count those the server closes
              within 1 s; read the server's fd count and RSS (--pid); while
@@ -371,6 +374,27 @@ def mode_renew(a):
     s.close()
 
 
+def mode_idle(a):
+    """A session that is granted and then never used."""
+    s = tls_connect(a)
+    rd = Reader(s)
+    hello(s, rd)
+    s.sendall(msg(3, struct.pack(">IHH", 100000, 112, 40000)))
+    if not rd.wait_for(4, now() + 3):
+        raise SystemExit("no ACCEPT for OPEN (end: %s)" % rd.eof)
+    t0, until = now(), now() + a.wait
+    while rd.eof is None and now() < until:
+        rd.msgs = [m for m in rd.msgs if m[0] == T_ERROR]
+        rd.pump(until, once=True)
+        if any(t == T_KEEPALIVE for t, _ in rd.msgs):
+            s.sendall(msg(T_KEEPALIVE))
+    code = rd.error_code()
+    out(end=rd.eof or "open", error_code=code if code is not None else "none",
+        error_text=rd.error_text().replace(" ", "_"),
+        close_s="%.2f" % ((rd.eof_at or now()) - t0))
+    s.close()
+
+
 def proc_fds(pid):
     return len(os.listdir("/proc/%d/fd" % pid))
 
@@ -476,6 +500,8 @@ def main():
         mode_clients(a)
     elif a.mode == "renew":
         mode_renew(a)
+    elif a.mode == "idle":
+        mode_idle(a)
     elif a.mode == "halfopen":
         if a.pid is None:
             p.error("halfopen needs --pid")
