@@ -1,9 +1,13 @@
 /*
  * output: human lines on stdout, flushed per line so a pipe sees them live.
+ * Losses and renewals are coloured only when stdout is a terminal (and
+ * NO_COLOR is unset), so files and pipes get plain text.
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "output.h"
 #include "pktmon_config.h"
@@ -11,11 +15,26 @@
 
 
 static enum out_mode mode = OUT_LINES;
+static int colour;
+
+#define C_LOSS "\033[31m"	/* red */
+#define C_RENEW "\033[1;33m"	/* bold yellow */
+#define C_OFF "\033[0m"
 
 void
 out_init(enum out_mode m)
 {
+	const char *term = getenv("TERM");
+
 	mode = m;
+	colour = isatty(STDOUT_FILENO) && getenv("NO_COLOR") == NULL &&
+	    term != NULL && strcmp(term, "dumb") != 0;
+}
+
+static const char *
+paint(const char *c)
+{
+	return colour ? c : "";
 }
 
 static int
@@ -77,7 +96,8 @@ out_lost(uint64_t seq, unsigned old_session)
 {
 	if (!lines())
 		return;
-	printf("seq=%llu lost", (unsigned long long)seq);
+	printf("%sseq=%llu lost%s", paint(C_LOSS), (unsigned long long)seq,
+	    paint(C_OFF));
 	session_tag(old_session);
 	fflush(stdout);
 }
@@ -102,8 +122,9 @@ out_renewal(const char *reason, const char *detail, unsigned from, unsigned to)
 {
 	if (!lines())
 		return;
-	printf("renewal: %s (%s): session %u -> session %u, new ssid, key and "
-	    "source port\n", reason, detail, from, to);
+	printf("%srenewal: %s (%s): session %u -> session %u, new ssid, key and "
+	    "source port%s\n", paint(C_RENEW), reason, detail, from, to,
+	    paint(C_OFF));
 	fflush(stdout);
 }
 

@@ -21,13 +21,22 @@ fate_row_cb(void *arg, const struct fate_row *row)
 	renewal_after(c, p, row);
 }
 
+/* The session number to tag p's lines with: only while another is the
+ * current one (draining after a renewal), not while the last one drains
+ * at exit. */
+static unsigned
+line_tag(const struct client *c, const struct probe *p)
+{
+	return c->cur != NULL && p != c->cur ? p->num : 0;
+}
+
 static void
 fate_lost_cb(void *arg, const struct fate_row *row)
 {
 	struct probe *p = arg;
 	struct client *c = p->owner;
 
-	out_lost(row->seq, p == c->cur ? 0 : p->num);
+	out_lost(row->seq, line_tag(c, p));
 	/* A drained session's tail must not re-trigger a renewal. */
 	if (p == c->cur) {
 		policy_observe(c->pol, 1);
@@ -406,7 +415,7 @@ on_reply(void *arg, struct probe *p, uint64_t seq, int64_t rtt_ns, int ttl,
 {
 	struct client *c = arg;
 
-	out_reply(seq, rtt_ns, ttl, kind, p == c->cur ? 0 : p->num);
+	out_reply(seq, rtt_ns, ttl, kind, line_tag(c, p));
 	if (kind == FATE_RX_DUPLICATE)
 		return;
 	rtt_add(&c->rtt, rtt_ns);
