@@ -346,15 +346,20 @@ def mode_clients(a):
         s.close()
 
 
-def mode_renew(a):
-    """HELLO, OPEN, then RENEW the first session N times without CLOSE."""
+def open_session(a):
+    """TLS, HELLO, OPEN of one 112-octet session at 10/s: (sock, reader, ssid)."""
     s = tls_connect(a)
     rd = Reader(s)
     hello(s, rd)
     s.sendall(msg(3, struct.pack(">IHH", 100000, 112, 40000)))
     if not rd.wait_for(4, now() + 3):
         raise SystemExit("no ACCEPT for OPEN (end: %s)" % rd.eof)
-    ssid = struct.unpack_from(">H", [b for t, b in rd.msgs if t == 4][0])[0]
+    return s, rd, struct.unpack_from(">H", [b for t, b in rd.msgs if t == 4][0])[0]
+
+
+def mode_renew(a):
+    """HELLO, OPEN, then RENEW the first session N times without CLOSE."""
+    s, rd, ssid = open_session(a)
     renewed = 0
     for i in range(int(a.arg)):
         rd.msgs = []
@@ -376,12 +381,7 @@ def mode_renew(a):
 
 def mode_idle(a):
     """A session that is granted and then never used."""
-    s = tls_connect(a)
-    rd = Reader(s)
-    hello(s, rd)
-    s.sendall(msg(3, struct.pack(">IHH", 100000, 112, 40000)))
-    if not rd.wait_for(4, now() + 3):
-        raise SystemExit("no ACCEPT for OPEN (end: %s)" % rd.eof)
+    s, rd, _ = open_session(a)
     t0, until = now(), now() + a.wait
     while rd.eof is None and now() < until:
         rd.msgs = [m for m in rd.msgs if m[0] == T_ERROR]
