@@ -186,6 +186,9 @@ walk(struct fate *f)
 		s = slot_of(f, f->frontier);
 		if (s->seq != f->frontier)
 			continue;
+		if (f->ev.settled != NULL)
+			f->ev.settled(f->ev.arg, s->seq, s->state == FATE_LOST ||
+			    s->state == FATE_LOST_FWD || s->state == FATE_LOST_BWD);
 		if (s->state == FATE_LOST)
 			queue_push(f, s->seq);
 		else if (s->state == FATE_ANSWERED && s->has_refl)

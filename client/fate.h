@@ -20,8 +20,12 @@
  *
  * Results leave through callbacks: row() whenever a probe's stored row
  * changes (an upsert keyed by seq), lost() when a probe times out (with
- * its row), and
- * resolved() when a batch of losses gets its directions.
+ * its row), resolved() when a batch of losses gets its directions, and
+ * settled() once per probe in sequence order, as soon as it and every
+ * probe before it are answered or timed out. Replies arrive after an RTT
+ * but losses only after the timeout, so at high rates the order in which
+ * outcomes are learnt is not the order of the probes; anything that looks
+ * at runs of losses (the renewal policy) must use settled().
  */
 #ifndef PM_FATE_H
 #define PM_FATE_H
@@ -80,6 +84,7 @@ struct fate_events {
 	void (*row)(void *arg, const struct fate_row *row);
 	void (*lost)(void *arg, const struct fate_row *row);
 	void (*resolved)(void *arg, uint64_t nfwd, uint64_t nbwd, uint64_t nunknown);
+	void (*settled)(void *arg, uint64_t seq, int lost);
 	void *arg;
 };
 

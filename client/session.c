@@ -38,11 +38,8 @@ fate_lost_cb(void *arg, const struct fate_row *row)
 
 	out_lost(row->seq, line_tag(c, p));
 	/* A drained session's tail must not re-trigger a renewal. */
-	if (p == c->cur) {
-		policy_observe(c->pol, 1);
-		if (c->episode_first_loss < 0)
-			c->episode_first_loss = row->sent_wall_ns;
-	}
+	if (p == c->cur && c->episode_first_loss < 0)
+		c->episode_first_loss = row->sent_wall_ns;
 	/* The probe that starts an episode is its first loss. */
 	c->episode_lost = c->in_episode ? c->episode_lost + 1 : 1;
 	if (!c->in_episode) {
@@ -67,8 +64,31 @@ fate_resolved_cb(void *arg, uint64_t nfwd, uint64_t nbwd, uint64_t nunknown)
 	out_resolved(p->num, nfwd, nbwd, nunknown);
 }
 
+/* The renewal policy sees outcomes in probe order (see fate.h). */
+static void
+fate_settled_cb(void *arg, uint64_t seq, int lost)
+{
+	struct probe *p = arg;
+	struct client *c = p->owner;
+
+	(void)seq;
+	/* A drained session's tail must not re-trigger a renewal. */
+	if (p != c->cur)
+		return;
+	policy_observe(c->pol, lost);
+	/* A full window without loss ends the episode. */
+	if (!lost && policy_window_fill(c->pol) >= c->o->policy.window &&
+	    policy_window_loss(c->pol) == 0.0) {
+		c->episode_first_loss = -1;
+		if (c->in_episode) {
+			episode_event(c, "loss-end");
+			c->in_episode = 0;
+		}
+	}
+}
+
 static const struct fate_events fate_ev_template = {
-	fate_row_cb, fate_lost_cb, fate_resolved_cb, NULL
+	fate_row_cb, fate_lost_cb, fate_resolved_cb, fate_settled_cb, NULL
 };
 
 /* ---- sessions ----------------------------------------------------------- */
@@ -431,17 +451,7 @@ on_reply(void *arg, struct probe *p, uint64_t seq, int64_t rtt_ns, int ttl,
 	}
 	if (p != c->cur || kind == FATE_RX_LATE)
 		return;
-	policy_observe(c->pol, 0);
 	rtt_add(&c->period_rtt, rtt_ns);
-	/* A full window without loss ends the episode. */
-	if (policy_window_fill(c->pol) >= c->o->policy.window &&
-	    policy_window_loss(c->pol) == 0.0) {
-		c->episode_first_loss = -1;
-		if (c->in_episode) {
-			episode_event(c, "loss-end");
-			c->in_episode = 0;
-		}
-	}
 }
 
 void

@@ -226,6 +226,9 @@ struct record {
 	struct fate_row rows[MAXSEQ];
 	int have[MAXSEQ];
 	uint64_t nlost, res_fwd, res_bwd, res_unknown;
+	uint64_t settled[MAXSEQ];	/* seq of each settled() call, in order */
+	int settled_lost[MAXSEQ];
+	size_t nsettled;
 };
 
 static void
@@ -265,6 +268,17 @@ on_resolved(void *arg, uint64_t nfwd, uint64_t nbwd, uint64_t nunknown)
 	r->res_fwd += nfwd;
 	r->res_bwd += nbwd;
 	r->res_unknown += nunknown;
+}
+
+static void
+on_settled(void *arg, uint64_t seq, int lost)
+{
+	struct record *r = arg;
+
+	if (r->nsettled < MAXSEQ) {
+		r->settled[r->nsettled] = seq;
+		r->settled_lost[r->nsettled++] = lost;
+	}
 }
 
 static char
@@ -323,7 +337,7 @@ count_of(const struct fate_counts *c, size_t i)
 static struct fate *
 new_fate(struct record *rec, uint64_t ring_hint)
 {
-	struct fate_events ev = { on_row, on_lost, on_resolved, rec };
+	struct fate_events ev = { on_row, on_lost, on_resolved, on_settled, rec };
 	struct fate *f = fate_new(TIMEOUT_MS * MS, ring_hint, &ev);
 
 	if (f == NULL)
@@ -495,6 +509,42 @@ test_one_way_row(void **state)
 	check_i64("one-way: forward delay from the kernel's stamp", 3 * MS - 50000,
 	    rec.rows[2].owd_fwd_ns);
 	check_i64("one-way: RTT from the kernel's stamp", 10 * MS - 50000, rtt);
+	fate_free(f);
+	check_done();
+}
+
+/*
+ * Outcomes reach settled() in probe order: replies come back at once but
+ * the losses among them only at the timeout, and a policy fed in arrival
+ * order would see two losses 3 probes apart as consecutive.
+ */
+static void
+test_settled_in_order(void **state)
+{
+	static struct record rec;
+	uint64_t seq_out, i;
+	int64_t rtt;
+	struct fate *f;
+
+	(void)state;
+	rec.name = "settled";
+	f = new_fate(&rec, 0);
+	for (i = 0; i < 8; i++)
+		fate_sent(f, (int64_t)i * MS, WALL0 + (int64_t)i * MS);
+	for (i = 0; i < 8; i++)
+		if (i != 2 && i != 5)
+			(void)fate_reply(f, (uint32_t)i, (int64_t)(i - (i > 2) - (i > 5)),
+			    ((int64_t)i + 1) * MS, 0, TTL, NULL, &seq_out, &rtt);
+	check_u64("settled: before any timeout, only the probes before the "
+	    "first one pending", 2, rec.nsettled);
+	fate_tick(f, (TIMEOUT_MS + 10) * MS);
+	check_u64("settled: every probe once the losses timed out", 8, rec.nsettled);
+	for (i = 0; i < rec.nsettled; i++) {
+		check_u64(desc("settled: call %llu in probe order",
+		    (unsigned long long)i), i, rec.settled[i]);
+		check_u64(desc("settled: seq %llu lost", (unsigned long long)i),
+		    i == 2 || i == 5, (uint64_t)rec.settled_lost[i]);
+	}
 	fate_free(f);
 	check_done();
 }
@@ -778,6 +828,7 @@ main(void)
 		cmocka_unit_test(test_scenarios),
 		cmocka_unit_test(test_duplicate_row),
 		cmocka_unit_test(test_one_way_row),
+		cmocka_unit_test(test_settled_in_order),
 		cmocka_unit_test(test_deadline),
 		cmocka_unit_test(test_ring_window),
 		cmocka_unit_test(test_seq_wrap),
