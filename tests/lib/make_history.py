@@ -13,6 +13,14 @@ Scenarios:
   all-lost  one ICMP session of 600 probes, every one lost
   year      a year at one probe every 10 minutes: weekly sessions, a daily RTT
             cycle and a two-day outage in June
+  marks     20 minutes at 10 probes/s, no random loss, every number exact for
+            the pixel checks: RTT 20 + 10 u^3 ms (u equidistributed); forward
+            loss of 5 % (every 20th probe) from 10:05:00 to 10:07:00, backward
+            loss of 30 % (3 in 10) from 10:10:00 to 10:12:00, a renewal at
+            10:07:30, no probes from 10:13:20 to 10:13:50; sessions end
+            renewed, aborted and stopped
+  outlier   one cold-start probe of 500 ms alone at 10:00:00, then ten minutes
+            of 1.0-1.2 ms RTTs from 10:00:30
   bulk      --probes N probes in one session, generated inside SQLite (fast)
   foreign   an SQLite file that is not a pktmon history
 
@@ -188,7 +196,61 @@ def scenario_year():
     return h, f
 
 
+def golden(n):
+    """Fraction n * golden ratio mod 1: equidistributed in [0, 1), no random."""
+    return (n * 0.6180339887498949) % 1.0
+
+
+def scenario_marks():
+    """Known stretches at known times; see the module docstring."""
+    h = History()
+    iv = 100 * MS
+    fwd = (T0 + 300 * NS, T0 + 420 * NS)
+    bwd = (T0 + 600 * NS, T0 + 720 * NS)
+    gap = (T0 + 800 * NS, T0 + 830 * NS)
+    renewal = T0 + 450 * NS
+    spans = [(1, 801, T0, renewal, "renewed", 2),
+             (2, 802, renewal + 500 * MS, gap[0], "aborted", None),
+             (3, 803, gap[1], T0 + 1200 * NS, "stopped", None)]
+    n = 0
+    for sid, ssid, start, end, reason, to in spans:
+        h.session(sid, ssid, start, end, reason, iv, renewed_to=to)
+        for seq, t in enumerate(range(start, end, iv)):
+            n += 1
+            if fwd[0] <= t < fwd[1] and seq % 20 == 0:
+                h.probe(sid, seq, t, None, LOST_FWD)
+            elif bwd[0] <= t < bwd[1] and seq % 10 < 3:
+                h.probe(sid, seq, t, None, LOST_BWD)
+            else:
+                h.probe(sid, seq, t, 20 * MS + int(10 * MS * golden(n) ** 3), ANSWERED)
+    h.renewal(1, 1, 2, renewal, "window-loss", "5.0 % lost in the last 1000",
+              fwd[0], fwd[1], 5.0, 0.0)
+    f = h.facts()
+    rtts = sorted(p[3] for p in h.probes if p[3] is not None)
+    f["rtt_p95"] = rtts[rank(len(rtts), 0.95) - 1]
+    f["fwd"], f["bwd"], f["gap"] = list(fwd), list(bwd), list(gap)
+    f["clean"] = [[T0, fwd[0]], [fwd[1], bwd[0]], [bwd[1], gap[0]], [gap[1], T0 + 1200 * NS]]
+    f["renewal_ns"] = renewal
+    f["spans"] = [[start, end, reason] for _, _, start, end, reason, _ in spans]
+    return h, f
+
+
+def scenario_outlier():
+    h = History()
+    iv = 100 * MS
+    h.session(1, 9, T0, T0 + 630 * NS, "stopped", iv)
+    h.probe(1, 0, T0, 500 * MS, ANSWERED)
+    for seq, t in enumerate(range(T0 + 30 * NS, T0 + 630 * NS, iv), start=1):
+        h.probe(1, seq, t, MS + int(0.2 * MS * golden(seq)), ANSWERED)
+    f = h.facts()
+    f["outlier_ns"] = T0
+    f["steady"] = [T0 + 30 * NS, T0 + 630 * NS]
+    return h, f
+
+
 SCENARIOS = {
+    "marks": scenario_marks,
+    "outlier": scenario_outlier,
     "basic": scenario_basic,
     "single": scenario_single,
     "all-lost": scenario_all_lost,
