@@ -2,6 +2,8 @@
  * conns: one struct conn per TCP connection, in a doubly linked list; all
  * I/O is non-blocking and driven by the event loop.
  */
+#include <netinet/in.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +49,13 @@ struct conn {
 	unsigned nsess;
 };
 
+/* Pre-auth connections per source address, for conn_evictable(). */
+struct src_count {
+	const struct net_addr *a;	/* a connection's peer (port ignored) */
+	struct conn *oldest;
+	unsigned n, gen;
+};
+
 struct conns {
 	struct ev *ev;
 	struct tls_ctx *tls;
@@ -55,6 +64,9 @@ struct conns {
 	struct conn *head;
 	unsigned n, npreauth;
 	struct conn_stats st;
+	struct src_count *src;		/* open addressing, nsrc a power of two */
+	size_t nsrc;
+	unsigned gen;			/* entries of other generations are empty */
 };
 
 static void conn_io(struct ev *ev, int fd, uint32_t events, void *arg);
@@ -67,6 +79,13 @@ conns_new(struct ev *ev, struct tls_ctx *tls, struct reflector *refl,
 
 	if (cs == NULL)
 		return NULL;
+	/* Room for every pre-auth source and a newcomer, at most half full. */
+	for (cs->nsrc = 16; cs->nsrc < 2 * ((size_t)lim->max_preauth + 1);)
+		cs->nsrc *= 2;
+	if ((cs->src = calloc(cs->nsrc, sizeof(*cs->src))) == NULL) {
+		free(cs);
+		return NULL;
+	}
 	cs->ev = ev;
 	cs->tls = tls;
 	cs->refl = refl;
@@ -112,6 +131,7 @@ conns_free(struct conns *cs)
 		return;
 	while (cs->head != NULL)
 		conn_free(cs->head);
+	free(cs->src);
 	free(cs);
 }
 
@@ -473,22 +493,88 @@ conn_io(struct ev *ev, int fd, uint32_t events, void *arg)
 	conn_update_events(c);
 }
 
+static int
+same_host(const struct net_addr *a, const struct net_addr *b)
+{
+	struct net_addr x = *a, y = *b;
+
+	net_addr_set_port(&x, 0);
+	net_addr_set_port(&y, 0);
+	return net_addr_equal(&x, &y);
+}
+
+static uint32_t
+host_hash(const struct net_addr *a)
+{
+	const uint8_t *p = (const uint8_t *)&((const struct sockaddr_in *)&a->ss)->sin_addr;
+	uint32_t h = 2166136261u;	/* FNV-1a */
+	size_t i, n = 4;
+
+	if (a->ss.ss_family == AF_INET6) {
+		p = (const uint8_t *)&((const struct sockaddr_in6 *)&a->ss)->sin6_addr;
+		n = 16;
+	}
+	for (i = 0; i < n; i++)
+		h = (h ^ p[i]) * 16777619u;
+	return h;
+}
+
+/* a's entry in this generation's table, made empty if new. */
+static struct src_count *
+src_slot(struct conns *cs, const struct net_addr *a)
+{
+	size_t i = host_hash(a) & (cs->nsrc - 1);
+	struct src_count *e;
+
+	for (;; i = (i + 1) & (cs->nsrc - 1)) {
+		e = &cs->src[i];
+		if (e->gen != cs->gen) {
+			e->a = a;
+			e->oldest = NULL;
+			e->n = 0;
+			e->gen = cs->gen;
+			return e;
+		}
+		if (same_host(e->a, a))
+			return e;
+	}
+}
+
+/*
+ * Every pre-auth slot is taken: the source holding the most gives up its
+ * oldest connection, if peer's source would still hold fewer. So a flood
+ * from a few addresses, each within its own cap, cannot lock everyone
+ * else out, and the flooders cannot push each other out (OpenSSH's
+ * MaxStartups drops at random instead). NULL: refuse the newcomer.
+ */
+static struct conn *
+conn_evictable(struct conns *cs, const struct net_addr *peer)
+{
+	struct src_count *e, *top = NULL;
+	struct conn *c;
+
+	cs->gen++;
+	for (c = cs->head; c != NULL; c = c->next) {
+		if (!conn_preauth(c))
+			continue;
+		e = src_slot(cs, &c->peer);
+		e->n++;
+		e->oldest = c;		/* the list runs newest first */
+		if (top == NULL || e->n > top->n)
+			top = e;
+	}
+	e = src_slot(cs, peer);
+	return top != NULL && e->n + 1 < top->n ? top->oldest : NULL;
+}
+
 static unsigned
 conn_preauth_from(const struct conns *cs, const struct net_addr *a)
 {
 	const struct conn *c;
-	struct net_addr x, y;
 	unsigned n = 0;
 
-	y = *a;
-	net_addr_set_port(&y, 0);
-	for (c = cs->head; c != NULL; c = c->next) {
-		if (!conn_preauth(c))
-			continue;
-		x = c->peer;
-		net_addr_set_port(&x, 0);
-		n += net_addr_equal(&x, &y);
-	}
+	for (c = cs->head; c != NULL; c = c->next)
+		n += conn_preauth(c) && same_host(&c->peer, a);
 	return n;
 }
 
@@ -500,10 +586,21 @@ conn_admissible(struct conns *cs, const struct net_addr *peer)
 		cs->st.refused_clients++;
 		return 0;
 	}
-	if (cs->npreauth >= cs->lim.max_preauth ||
-	    conn_preauth_from(cs, peer) >= cs->lim.max_preauth_per_src) {
+	if (conn_preauth_from(cs, peer) >= cs->lim.max_preauth_per_src) {
 		cs->st.refused_preauth++;
 		return 0;
+	}
+	if (cs->npreauth >= cs->lim.max_preauth) {
+		struct conn *old = conn_evictable(cs, peer);
+
+		if (old == NULL) {
+			cs->st.refused_preauth++;
+			return 0;
+		}
+		log_debug("%s: pre-auth slots full; closed to admit another source",
+		    old->name);
+		cs->st.preauth_evicted++;
+		conn_free(old);
 	}
 	return 1;
 }

@@ -34,6 +34,7 @@ struct conn_stats {
 	uint64_t refused_identity;
 	uint64_t refused_limit;		/* session limits after authentication */
 	uint64_t session_idle;		/* clients closed for an idle probe session */
+	uint64_t preauth_evicted;	/* closed to make room for a quieter source */
 };
 
 struct conns;

@@ -248,7 +248,8 @@ log_stats(struct server *s)
 	    "rate_limited=%llu accepted=%llu handshake_failed=%llu "
 	    "handshake_timeout=%llu refused_preauth=%llu refused_clients=%llu "
 	    "refused_identity=%llu refused_limit=%llu protocol_errors=%llu "
-	    "session_idle=%llu plain_reflected=%llu plain_dropped=%llu",
+	    "session_idle=%llu preauth_evicted=%llu host_drops=%llu "
+	    "plain_reflected=%llu plain_dropped=%llu",
 	    conns_count(s->conns), refl_count(s->refl),
 	    (unsigned long long)r->reflected, (unsigned long long)r->bad_length,
 	    (unsigned long long)r->unknown_ssid, (unsigned long long)r->bad_hmac,
@@ -262,6 +263,8 @@ log_stats(struct server *s)
 	    (unsigned long long)c->refused_limit,
 	    (unsigned long long)c->protocol_errors,
 	    (unsigned long long)c->session_idle,
+	    (unsigned long long)c->preauth_evicted,
+	    (unsigned long long)r->host_drops,
 	    (unsigned long long)(os ? os->reflected : 0),
 	    (unsigned long long)(os ? os->rate_limited + os->bad_hmac +
 	    os->malformed + os->table_full : 0));
@@ -323,6 +326,13 @@ render_metrics(void *arg, struct mbuf *b)
 	    "reason", refuse_why, refused, sizeof(refused) / sizeof(refused[0]));
 	family_u64(b, "pktmon_server_connections_accepted", "counter",
 	    "TCP connections accepted.", NULL, NULL, &c->accepted, 1);
+	family_u64(b, "pktmon_server_preauth_evicted", "counter",
+	    "Unauthenticated connections closed, all pre-auth slots being taken, "
+	    "to admit one from a source holding fewer.", NULL, NULL,
+	    &c->preauth_evicted, 1);
+	family_u64(b, "pktmon_server_host_drops", "counter",
+	    "Probes the reflector's socket dropped, its buffer full (SO_RXQ_OVFL).",
+	    NULL, NULL, &r->host_drops, 1);
 	family_u64(b, "pktmon_server_plain_probes", "counter",
 	    "Plain STAMP packets from --stamp-allow networks, by outcome.",
 	    "outcome", open_why, open_n, sizeof(open_n) / sizeof(open_n[0]));

@@ -275,6 +275,10 @@ refl_on_readable(struct reflector *r)
 			(void)net_socket_error(r->fd);
 			continue;
 		}
+		/* The kernel's running count: a client sees these as forward
+		 * loss, so the server must say they were its own. */
+		if (rx.dropped > r->st.host_drops)
+			r->st.host_drops = rx.dropped;
 		if ((s = refl_admit(r, (size_t)n, &rx, &m)) != NULL)
 			refl_answer(r, s, (size_t)n, &m, &rx);
 	}

@@ -17,6 +17,7 @@ struct reflector;
 struct refl_stats {
 	uint64_t reflected, bad_length, unknown_ssid, bad_hmac, wrong_source;
 	uint64_t replayed, rate_limited, impaired, send_errors;
+	uint64_t host_drops;	/* SO_RXQ_OVFL: datagrams the socket dropped, buffer full */
 };
 
 /* Terms of one probe session as registered by the control channel. */

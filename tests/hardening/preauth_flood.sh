@@ -6,9 +6,10 @@
 #    cap + 16; a good client from 127.0.0.1 completes its handshake in under
 #    2 s while they are held, and probes normally.
 # B. 100 connections from each of 127.0.0.3, .4 and .5: the global cap holds
-#    64 and closes the rest at once; descriptors stay within 64 + 16. A new
-#    client from 127.0.0.1 is then refused at once too (that is what a global
-#    pre-authentication cap does), not left hanging.
+#    64; the rest are refused at once, or closed when a source holding fewer
+#    takes the oldest slot of the busiest one; descriptors stay within
+#    64 + 16. A new client from 127.0.0.1 is still admitted and completes its
+#    handshake: a flood from a few addresses cannot lock everyone out.
 # Resident memory stays under baseline + 32 MiB throughout (not checked under
 # AddressSanitizer, whose quarantine keeps freed memory resident).
 . "$(dirname "$0")/../lib/common.sh"
@@ -75,12 +76,20 @@ pm_log "B (100 from each of 3 sources): $b"
 s3=$(pm_server_stats)
 expect_eq "B: connections opened" 300 "$(hx_kv "$b" opened)"
 expect_eq "B: connections held (global cap)" "$cap_all" "$(hx_kv "$b" held)"
-expect_eq "B: refused_preauth" $(($(pm_stat "$s2" refused_preauth) + 300 - cap_all + 2)) \
-	"$(pm_stat "$s3" refused_preauth)"
+refused=$(($(pm_stat "$s3" refused_preauth) - $(pm_stat "$s2" refused_preauth)))
+evicted=$(($(pm_stat "$s3" preauth_evicted) - $(pm_stat "$s2" preauth_evicted)))
+pm_log "B: refused at accept $refused, evicted for a quieter source $evicted"
+# Every connection not held was refused or evicted; a good client may take
+# one more slot by eviction (the second finds the slot the first freed by
+# authenticating).
+closed=$((refused + evicted))
+((closed >= 300 - cap_all && closed <= 300 - cap_all + 2)) ||
+	fail "B: refused + evicted: expected $((300 - cap_all)) to $((300 - cap_all + 2)), got $closed"
+expect_ge "B: evicted so that the third source and the good clients got slots" 3 "$evicted"
 b_fds=$(hx_kv "$b" held_fds)
 ((b_fds <= cap_all + 16)) || fail "B: server descriptors $b_fds while held, expected <= $((cap_all + 16))"
-expect_eq "B: new clients refused while the global cap is full" 2 "$(hx_kv "$b" good_failed)"
-hx_below "B: a refused client learns it within (ms)" 1000 "$(hx_kv "$b" failed_max_ms)"
+expect_eq "B: good clients from another source admitted while the global cap is full" 2 "$(hx_kv "$b" good_ok)"
+hx_below "B: slowest good handshake + HELLO/WELCOME during the flood (ms)" 2000 "$(hx_kv "$b" good_max_ms)"
 b_rss=$(($(hx_kv "$b" held_rss_kib) - base_rss))
 hx_asan || ((b_rss < 32768)) || fail "B: server VmRSS grew by $b_rss KiB (expected < 32 MiB)"
 
@@ -94,4 +103,4 @@ pm_stop_server
 pm_check_sanitizers
 pass "A: held $(hx_kv "$a" held)/300, fds $(hx_kv "$a" base_fds)->$a_fds, good handshake max $(hx_kv "$a" good_max_ms) ms," \
 	"RSS +$a_rss KiB; B: held $(hx_kv "$b" held)/300, fds $b_fds, RSS +$b_rss KiB," \
-	"new client refused in $(hx_kv "$b" failed_max_ms) ms"
+	"good client admitted in $(hx_kv "$b" good_max_ms) ms ($evicted evicted)"

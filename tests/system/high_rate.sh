@@ -57,6 +57,8 @@ phase() {
 	bsnd0=$(udp_stat "$NS_B" SndbufErrors)
 	stats=$(pm_server_stats)
 	brl0=$(pm_stat "$stats" rate_limited)
+	local bhd0 bhd1
+	bhd0=$(pm_stat "$stats" host_drops)
 
 	ip netns exec "$NS_A" timeout $((secs + 40)) "$PM_CLIENT" "${certs[@]}" \
 		--server "$NS_ADDR_B:$port" --db "$db" -i "$interval" -w "${secs}s" \
@@ -78,6 +80,7 @@ phase() {
 	bsnd1=$(udp_stat "$NS_B" SndbufErrors)
 	stats=$(pm_server_stats)
 	brl1=$(pm_stat "$stats" rate_limited)
+	bhd1=$(pm_stat "$stats" host_drops)
 
 	pm_json_load "$out" C
 	local sent=${C[sent]-missing} lost=${C[lost]-missing}
@@ -107,6 +110,10 @@ phase() {
 	expect_eq "$name: lost_forward = nft drops + server socket drops + rate-limited" \
 		$((nft + srv_drops + rl)) "$fwd"
 	expect_eq "$name: rows in probes = sent" "$sent" "$rows"
+	# The server reports its own socket's drops (SO_RXQ_OVFL) as the
+	# kernel counts them.
+	expect_eq "$name: server host_drops = the kernel's RcvbufErrors in its namespace" \
+		"$srv_drops" $((bhd1 - bhd0))
 	((nft > 0)) || fail "$name: the nft rule dropped nothing (sent $sent)"
 	# One probe in 50 dropped never puts 2 losses in the policy's window
 	# of 20 nor 3 in a row: the policy must see outcomes in probe order,
