@@ -18,8 +18,8 @@
 struct client_conf {
 	char *cert, *key, *ca, *server, *icmp, *stamp, *stamp_key_file, *db, *keylog, *durability;
 	char *on_loss, *metrics;
-	int64_t interval, deadline, timeout, renew_gap, status;
-	uint32_t count, size, renew_after, renew_window, renew_loss, dscp;
+	int64_t interval, deadline, timeout, renew_gap, renew_gap_max, status;
+	uint32_t count, size, renew_after, renew_window, renew_loss, renew_max, dscp;
 	int json, renew, quiet, verbose, poisson, dscp_set;
 };
 
@@ -50,6 +50,8 @@ static const struct conf_key client_keys[] = {
 	K("renew-window", CONF_U32, renew_window, 0, 1024, "N", "window of N probes for the loss rate (default 20)"),
 	K("renew-loss", CONF_U32, renew_loss, 1, 100, "PCT", "renew when loss in the window reaches PCT percent (default 10)"),
 	K("renew-gap", CONF_DURATION, renew_gap, 0, 86400 * S, "DUR", "least time between renewals; doubles while loss lasts (default 10s)"),
+	K("renew-gap-max", CONF_DURATION, renew_gap_max, 0, 86400 * S, "DUR", "the doubling gap stops growing here (default 10m)"),
+	K("renew-max", CONF_U32, renew_max, 1, 3600, "N", "at most N renewals in any hour (default 10)"),
 	K("metrics", CONF_STR, metrics, 0, 0, "HOST:PORT", "serve OpenMetrics at http://HOST:PORT/metrics (e.g. 127.0.0.1:9862)"),
 	K("on-loss", CONF_STR, on_loss, 0, 0, "CMD", "run CMD (sh -c) when a loss episode starts and ends"),
 	K("durability", CONF_STR, durability, 0, 0, "MODE", "normal (survives a crash, default) or full (also power loss)"),
@@ -110,6 +112,8 @@ defaults(struct client_conf *c)
 	c->renew_window = p.window;
 	c->renew_loss = p.window_pct;
 	c->renew_gap = p.min_gap_ns;
+	c->renew_gap_max = p.max_gap_ns;
+	c->renew_max = p.max_per_period;
 }
 
 static void
@@ -190,8 +194,9 @@ to_opts(const struct client_conf *c, struct client_opts *o)
 	o->policy.window = c->renew_window;
 	o->policy.window_pct = c->renew_loss;
 	o->policy.min_gap_ns = c->renew_gap;
-	if (o->policy.max_gap_ns < c->renew_gap)
-		o->policy.max_gap_ns = c->renew_gap;
+	o->policy.max_gap_ns = c->renew_gap_max > c->renew_gap ?
+	    c->renew_gap_max : c->renew_gap;
+	o->policy.max_per_period = c->renew_max;
 	if (c->durability && strcmp(c->durability, "normal") != 0 &&
 	    strcmp(c->durability, "full") != 0)
 		usage_error("invalid --durability '%s' (normal or full)", c->durability);
