@@ -217,8 +217,8 @@ session_record(struct client *c, struct probe *p, const char *mode,
 
 	net_addr_str(&p->local, local, sizeof(local));
 	net_addr_str(&p->remote, remote, sizeof(remote));
-	snprintf(lip, sizeof(lip), "%.*s", (int)(strrchr(local, ':') - local), local);
-	snprintf(rip, sizeof(rip), "%.*s", (int)(strrchr(remote, ':') - remote), remote);
+	net_addr_host(&p->local, lip, sizeof(lip));
+	net_addr_host(&p->remote, rip, sizeof(rip));
 	memset(&hs, 0, sizeof(hs));
 	hs.server = c->o->server;
 	hs.mode = mode;

@@ -55,19 +55,25 @@ net_resolve(const char *host, uint16_t port, int socktype, struct net_addr *out)
 }
 
 void
-net_addr_str(const struct net_addr *a, char *buf, size_t len)
+net_addr_host(const struct net_addr *a, char *buf, size_t len)
 {
-	char ip[INET6_ADDRSTRLEN] = "?";
 	const struct sockaddr_in *s4 = (const struct sockaddr_in *)&a->ss;
 	const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)&a->ss;
 
-	if (a->ss.ss_family == AF_INET6) {
-		inet_ntop(AF_INET6, &s6->sin6_addr, ip, sizeof(ip));
-		snprintf(buf, len, "[%s]:%u", ip, ntohs(s6->sin6_port));
-	} else {
-		inet_ntop(AF_INET, &s4->sin_addr, ip, sizeof(ip));
-		snprintf(buf, len, "%s:%u", ip, ntohs(s4->sin_port));
-	}
+	if ((a->ss.ss_family == AF_INET6 ?
+	    inet_ntop(AF_INET6, &s6->sin6_addr, buf, (socklen_t)len) :
+	    inet_ntop(AF_INET, &s4->sin_addr, buf, (socklen_t)len)) == NULL)
+		snprintf(buf, len, "?");
+}
+
+void
+net_addr_str(const struct net_addr *a, char *buf, size_t len)
+{
+	char ip[INET6_ADDRSTRLEN];
+
+	net_addr_host(a, ip, sizeof(ip));
+	snprintf(buf, len, a->ss.ss_family == AF_INET6 ? "[%s]:%u" : "%s:%u", ip,
+	    net_addr_port(a));
 }
 
 uint16_t

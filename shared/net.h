@@ -34,6 +34,8 @@ int net_resolve(const char *host, uint16_t port, int socktype,
 int net_resolve_all(const char *host, uint16_t port, int socktype,
     struct net_addr *out, int max) PM_MUST_CHECK;
 void net_addr_str(const struct net_addr *a, char *buf, size_t len);
+/* The address alone: "192.0.2.1", "2001:db8::1" (no brackets, no port). */
+void net_addr_host(const struct net_addr *a, char *buf, size_t len);
 uint16_t net_addr_port(const struct net_addr *a);
 void net_addr_set_port(struct net_addr *a, uint16_t port);
 /* Same address family, IP and port? */
