@@ -72,6 +72,10 @@ draw_smoke(struct frame *fr, const struct graph_input *in, int i, double x0,
 		plot_rect(fr->p, x0, y0, x1 - x0, fmax(y1 - y0, 1), bands[k].rgba);
 	}
 	y0 = frame_y(fr, ms(series_quantile(in->series, i, 0.5)));
+	/* A median above the axis still shows, pinned to the top edge, so the
+	 * bucket where it happened is not an empty column. */
+	if (y0 < fr->y + 1.5)
+		y0 = fr->y + 1.5;
 	plot_rect(fr->p, x0, y0 - 1.5, fmax(x1 - x0, 2), 3, scale_loss_rgba(cls));
 }
 

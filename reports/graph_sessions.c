@@ -42,19 +42,6 @@ ending_color(const struct rec_session *s)
 	return 0x808080ffu;
 }
 
-/* Every other session in a lane is lighter, so that neighbours part. */
-static uint32_t
-session_color(const struct rec_session *s, int lighter)
-{
-	uint32_t c = ending_color(s), out = 0xffu;
-	int shift;
-
-	if (!lighter)
-		return c;
-	for (shift = 8; shift <= 24; shift += 8)
-		out |= (((c >> shift & 0xffu) + 0xffu * 2) / 3) << shift;
-	return out;
-}
 
 /* Rows of one session each, grouped by server, by start within a server. */
 struct row_key {
@@ -153,7 +140,7 @@ server_beside(struct frame *fr, const struct rec_session *s, double x0, double x
 }
 
 static void
-draw_session(struct frame *fr, const struct rec_session *s, int lighter,
+draw_session(struct frame *fr, const struct rec_session *s, int alternate,
     double y, double h, int named_on_axis, int server_too)
 {
 	struct plot_font f = frame_font_note;
@@ -163,7 +150,15 @@ draw_session(struct frame *fr, const struct rec_session *s, int lighter,
 	double w, th;
 
 	x1 = fmax(x1, x0 + 2);
-	plot_rect(fr->p, x0, y, x1 - x0, h, session_color(s, lighter));
+	/* Neighbours in a lane part by height, every other one a little
+	 * thinner, and a white seam: a lighter shade would read as another
+	 * end reason. */
+	if (alternate)
+		plot_rect(fr->p, x0, y + h * 0.15, x1 - x0, h * 0.7, ending_color(s));
+	else
+		plot_rect(fr->p, x0, y, x1 - x0, h, ending_color(s));
+	if (x1 - x0 > 4)
+		plot_rect(fr->p, x0, y, 1, h, 0xffffffffu);
 	session_label(s, label, sizeof(label));
 	f.v = PLOT_MIDDLE;
 	if (named_on_axis) {
