@@ -233,8 +233,8 @@ batch_reserve(void **arr, size_t *cap, size_t need, size_t elem, size_t max)
 	return 0;
 }
 
-/* Append everything from src to dst (dst keeps order: older first). */
-/* Append src to dst and empty src; what does not fit is counted as lost. */
+/* Append src to dst (dst keeps order: older first) and empty src; what
+ * does not fit is counted as lost. */
 static void
 batch_move(struct history *h, struct batch *dst, struct batch *src)
 {

@@ -142,6 +142,27 @@ probe_encode(struct probe *p, uint8_t *pkt, int64_t wall)
 	return 0;
 }
 
+/* Move kernel transmit stamps onto the probes they belong to. */
+static void
+probe_tx_stamps(struct probe *p, int max)
+{
+	int64_t wall, mono_now, wall_now;
+	uint32_t id;
+	int r, i;
+
+	for (i = 0; i < max; i++) {
+		if ((r = net_tx_timestamp_read(p->fd, &id, &wall)) == PM_E_AGAIN)
+			return;
+		if (r != 0 || p->fate == NULL || (uint32_t)(p->tx_sent - id) > 1024 ||
+		    id >= p->tx_sent)
+			continue;
+		mono_now = mono_ns();
+		wall_now = wall_ns();
+		fate_tx_time(p->fate, p->tx_seq[id % 1024],
+		    mono_now - (wall_now - wall), p->interval_ns / 2);
+	}
+}
+
 int
 probe_send(struct probe *p, int64_t mono, int64_t wall)
 {
@@ -161,6 +182,11 @@ probe_send(struct probe *p, int64_t mono, int64_t wall)
 		(void)net_socket_error(p->fd);
 		return PM_E_SYS;
 	}
+	/* A software stamp is taken as the packet leaves, mostly before
+	 * sendto returns: taking it now spares the event loop a wake-up (and
+	 * two reads) for the error queue a moment later. */
+	if (p->tx_stamps)
+		probe_tx_stamps(p, 1);
 	return 0;
 }
 
@@ -231,9 +257,9 @@ probe_one(struct probe *p, const uint8_t *pkt, int n, const struct net_rx *rx,
 	int64_t rtt = -1, dwell;
 	uint64_t seq = 0;
 
-	/* A plain RFC 8762 reflector may leave the SSID field zero. */
-	/* Counted, never trusted: it may be an attack or a broken middlebox,
-	 * and its sequence number cannot be believed to mark any probe. */
+	/* A plain RFC 8762 reflector may leave the SSID field zero. What fails
+	 * a check is counted, never trusted: it may be an attack or a broken
+	 * middlebox, and its sequence number cannot mark any probe. */
 	if (n != (int)p->size || stamp_decode_reflector(pkt, (size_t)n,
 	    p->mode, &m) != 0 || (m.ssid != p->ssid && !(p->plain && m.ssid == 0)) ||
 	    (p->mode == STAMP_AUTH && stamp_auth_verify(&p->key, pkt, (size_t)n) != 0)) {
@@ -241,37 +267,16 @@ probe_one(struct probe *p, const uint8_t *pkt, int n, const struct net_rx *rx,
 		return;
 	}
 	dwell = ntp_to_unix_ns(m.ts) - ntp_to_unix_ns(m.rx_ts);
+	owdp = probe_owd(p, &m, rx, &owd);
 	/* A plain reflector may be stateless (its seq copies ours): without
 	 * the control channel its numbering cannot be trusted for direction. */
 	kind = fate_reply(p->fate, m.sender_seq, p->plain ? -1 : (int64_t)m.seq,
-	    rx_mono(rx, mono_ns(), wall_ns()), dwell, rx->ttl,
-	    (owdp = probe_owd(p, &m, rx, &owd)), &seq, &rtt);
+	    rx_mono(rx, mono_ns(), wall_ns()), dwell, rx->ttl, owdp, &seq, &rtt);
 	if (kind == FATE_RX_STALE)
 		return;
 	if (!p->got_reply)
 		p->got_reply = 1;
 	cb(arg, p, seq, rtt, rx->ttl, kind, owdp);
-}
-
-/* Move kernel transmit stamps onto the probes they belong to. */
-static void
-probe_tx_stamps(struct probe *p)
-{
-	int64_t wall, mono_now, wall_now;
-	uint32_t id;
-	int r, i;
-
-	for (i = 0; i < PROBE_RX_BATCH; i++) {
-		if ((r = net_tx_timestamp_read(p->fd, &id, &wall)) == PM_E_AGAIN)
-			return;
-		if (r != 0 || p->fate == NULL || (uint32_t)(p->tx_sent - id) > 1024 ||
-		    id >= p->tx_sent)
-			continue;
-		mono_now = mono_ns();
-		wall_now = wall_ns();
-		fate_tx_time(p->fate, p->tx_seq[id % 1024],
-		    mono_now - (wall_now - wall), p->interval_ns / 2);
-	}
 }
 
 void
@@ -283,7 +288,7 @@ probe_recv(struct probe *p, int readable, int errqueue, probe_reply_cb cb,
 	int i, n;
 
 	if (p->tx_stamps && errqueue)
-		probe_tx_stamps(p);
+		probe_tx_stamps(p, PROBE_RX_BATCH);
 	if (!readable)
 		return;
 	for (i = 0; i < PROBE_RX_BATCH; i++) {

@@ -553,7 +553,12 @@ conn_evictable(struct conns *cs, const struct net_addr *peer)
 	struct src_count *e, *top = NULL;
 	struct conn *c;
 
-	cs->gen++;
+	/* Generation 0 is what calloc left: never current, so a wrapped
+	 * counter cannot revive entries pointing at freed connections. */
+	if (++cs->gen == 0) {
+		memset(cs->src, 0, cs->nsrc * sizeof(*cs->src));
+		cs->gen = 1;
+	}
 	for (c = cs->head; c != NULL; c = c->next) {
 		if (!conn_preauth(c))
 			continue;
