@@ -80,8 +80,11 @@ tls_ctx_policy(SSL_CTX *ctx, enum tls_role role)
 	SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET | SSL_OP_NO_RENEGOTIATION);
 	SSL_CTX_set_num_tickets(ctx, 0);
 	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+	/* A control channel is idle but for a keepalive every few seconds:
+	 * without RELEASE_BUFFERS each holds ~34 KiB of read and write
+	 * buffers, a third of the server's memory at 1,000 clients. */
 	SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE |
-	    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+	    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_RELEASE_BUFFERS);
 	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT,
 	    NULL);
 	SSL_CTX_set_verify_depth(ctx, 4);
