@@ -40,7 +40,8 @@ static const struct conf_key client_keys[] = {
 	K("count", CONF_U32, count, 1, UINT32_MAX, "N", "-c: stop after N probes"),
 	K("deadline", CONF_DURATION, deadline, 1000000, 366 * 86400 * S, "DUR", "-w: stop after this long"),
 	K("timeout", CONF_DURATION, timeout, 1000000, 60 * S, "DUR", "-W: loss timeout (default 1s)"),
-	K("size", CONF_U32, size, 16, 1472, "N", "-s: probe size, octets (STAMP 112.., default 112; ICMP 16.., default 64)"),
+	K("size", CONF_U32, size, 16, 8972, "N", "-s: probe size, octets (STAMP 112.., default 112; ICMP 16.., default 64;\n"
+	    "                               at most the path MTU less headers: never fragmented)"),
 	K("poisson", CONF_FLAG, poisson, 0, 0, NULL, "exponential (Poisson) spacing with the interval as mean"),
 	K("dscp", CONF_U32, dscp, 0, 63, "N", "DSCP of the probes (0..63; the server replies with the same)"),
 	K("json", CONF_FLAG, json, 0, 0, NULL, "print one JSON object at exit instead of lines"),

@@ -1,12 +1,14 @@
 /*
  * probe: the client's packet path.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "clocksync.h"
 #include "icmp.h"
+#include "log.h"
 #include "probe.h"
 #include "stamp.h"
 #include "timeutil.h"
@@ -41,6 +43,8 @@ probe_track(struct probe *p, int64_t timeout_ns, const struct fate_events *ev)
 	/* Without transmit stamps RTT starts at the send call: still correct,
 	 * a few microseconds longer. */
 	p->tx_stamps = net_tx_timestamps(p->fd) == 0;
+	if (net_set_dontfrag(p->fd, p->remote.ss.ss_family) != 0)
+		return PM_E_SYS;
 	/* The window holds two timeouts of probes plus slack for late replies. */
 	ring = (uint64_t)(3 * timeout_ns / (p->interval_ns ? p->interval_ns : 1)) + 64;
 	if ((p->fate = fate_new(timeout_ns, ring, ev)) == NULL)
@@ -163,6 +167,26 @@ probe_tx_stamps(struct probe *p, int max)
 	}
 }
 
+/* Once per session: the probes no longer fit the path (its MTU shrank, or
+ * -s asked for more than it carries); they count as lost, and say why. */
+static void
+probe_too_big(struct probe *p)
+{
+	int family = p->remote.ss.ss_family, mtu;
+	int hdr = (family == AF_INET6 ? 40 : 20) + 8;	/* IP, then UDP or ICMP */
+
+	if (p->warned_mtu)
+		return;
+	p->warned_mtu = 1;
+	if ((mtu = net_path_mtu(p->fd, family)) > hdr)
+		log_warnx("probes of %u octets do not fit the path MTU of %d to the "
+		    "server: at most %d fit; they count as lost (-s to change)",
+		    p->size, mtu, mtu - hdr);
+	else
+		log_warnx("probes of %u octets are too large for the path; they "
+		    "count as lost (-s to change)", p->size);
+}
+
 int
 probe_send(struct probe *p, int64_t mono, int64_t wall)
 {
@@ -179,6 +203,8 @@ probe_send(struct probe *p, int64_t mono, int64_t wall)
 	n = net_udp_send(p->fd, pkt, p->size, NULL);
 	if (n != (int)p->size) {
 		p->send_errors++;
+		if (n == PM_E_SYS && errno == EMSGSIZE)
+			probe_too_big(p);
 		(void)net_socket_error(p->fd);
 		return PM_E_SYS;
 	}

@@ -484,6 +484,29 @@ net_local_addr(int fd, struct net_addr *out)
 }
 
 int
+net_set_dontfrag(int fd, int family)
+{
+	/* Probes must cross the path whole: a probe larger than the path MTU
+	 * fails at the send (EMSGSIZE) instead of going out in fragments,
+	 * whose loss and reassembly would be measured as the path's. */
+	if (family == AF_INET6)
+		return net_setopt(fd, IPPROTO_IPV6, IPV6_MTU_DISCOVER, IPV6_PMTUDISC_DO);
+	return net_setopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, IP_PMTUDISC_DO);
+}
+
+int
+net_path_mtu(int fd, int family)
+{
+	socklen_t len = sizeof(int);
+	int mtu = 0;
+
+	if (getsockopt(fd, family == AF_INET6 ? IPPROTO_IPV6 : IPPROTO_IP,
+	    family == AF_INET6 ? IPV6_MTU : IP_MTU, &mtu, &len) != 0)
+		return PM_E_SYS;
+	return mtu;
+}
+
+int
 net_socket_error(int fd)
 {
 	int err = 0;

@@ -94,6 +94,10 @@ int net_udp_connect(int fd, const struct net_addr *to) PM_MUST_CHECK;
 void net_addr_any(struct net_addr *a, int family);
 int net_local_addr(int fd, struct net_addr *out) PM_MUST_CHECK;
 /* Take a pending socket error (SO_ERROR) so a soft ICMP error does not stick. */
+/* Never fragment this socket's datagrams (IP_PMTUDISC_DO / IPV6_PMTUDISC_DO). */
+int net_set_dontfrag(int fd, int family) PM_MUST_CHECK;
+/* The path MTU the kernel knows for a connected socket, or PM_E_SYS. */
+int net_path_mtu(int fd, int family);
 int net_socket_error(int fd);
 
 #endif
