@@ -48,6 +48,12 @@ run_client() {
 		>"$PM_TMP/$name.out" 2>"$PM_TMP/$name.err" || rc=$?
 }
 
+# 2b. A client certificate from another CA, raw: alert 48 unknown_ca.
+s_client_try foreign-raw -tls1_3 -cert "$PM_FOREIGN/client.crt" -key "$PM_FOREIGN/client.key"
+grep -Eqi 'alert number 48|unknown ca' "$PM_TMP/foreign-raw.out" ||
+	fail "client certificate from another CA: expected alert 48 unknown_ca, got:" \
+		"$(grep -Ei 'alert|error|Verif' "$PM_TMP/foreign-raw.out" | head -n 5 | tr '\n' ' ')"
+
 # 3. A client certificate from a foreign CA: the server refuses; exit 3.
 run_client foreign-cert --cert "$PM_FOREIGN/client.crt" --key "$PM_FOREIGN/client.key" \
 	--ca "$PM_PKI/ca.crt" -c 1 -i 0.05
@@ -70,14 +76,24 @@ expect_eq "client with a missing --key file: exit status" 2 "$rc"
 grep -qF "$missing" "$PM_TMP/missing-key.err" ||
 	fail "client with a missing --key file: expected the message to name $missing, got: $(head -n 3 "$PM_TMP/missing-key.err")"
 
-# 6. The server is alive and serves a good client at once.
+# 6. Nothing of the bad peers stayed on the server: no client, no session
+# (T1: "sessions created: 0").
 [[ $(pm_alive "$PM_SERVER_PID") == yes ]] || fail "server died after the bad peers"
+s=$(pm_server_stats)
+expect_eq "server clients after the bad peers" 0 "$(pm_stat "$s" clients)"
+expect_eq "server sessions after the bad peers" 0 "$(pm_stat "$s" sessions)"
+expect_ge "server handshakes failed (no cert, TLS 1.2, other CA x2, untrusted server)" 4 \
+	"$(pm_stat "$s" handshake_failed)"
+
+# 7. The server serves a good client at once (T1: within 1 s).
 t0=$(date +%s%N)
 run_client good "${certs[@]}" -c 5 -i 0.05 --json
 t1=$(date +%s%N)
 expect_eq "good client after the bad peers: exit status" 0 "$rc"
 pm_json_load "$PM_TMP/good.out" C
 expect_eq "good client: received" 5 "${C[received]-missing}"
+(((t1 - t0) / 1000000 < 1000)) ||
+	fail "good client after the bad peers took $(((t1 - t0) / 1000000)) ms for 5 probes (expected < 1 s)"
 
 pm_stop_server
 pm_check_sanitizers
