@@ -12,7 +12,6 @@
 #include <systemd/sd-daemon.h>
 #endif
 
-#include "clocksync.h"
 #include "engine.h"
 
 #define PACE_BURST 64	/* probes sent in one timer wake-up, at most */
@@ -53,7 +52,9 @@ on_send(struct ev *ev, int fd, uint32_t events, void *arg)
 	for (n = pace_due(&c->pace, now, PACE_BURST); n > 0; n--) {
 		if (c->cur == NULL || c->cur->st != PROBE_ACTIVE)
 			break;
-		(void)probe_send(c->cur, now, wall_ns());
+		/* Each probe's own clock reads: later ones in a burst leave
+		 * later, and RTT and one-way delays start at their send. */
+		(void)probe_send(c->cur, mono_ns(), wall_ns());
 		c->sent_total++;
 		if (c->o->count && c->sent_total >= c->o->count) {
 			stop_begin(c, "count reached");
@@ -284,7 +285,7 @@ client_run(const struct client_opts *o)
 	if (!o->icmp) {
 		t.owd_fwd = &c.owd_fwd;
 		t.owd_bwd = &c.owd_bwd;
-		t.local_synced = clocksync_get(mono_ns())->synced;
+		t.local_unsynced = c.local_unsynced;
 		t.peer_unsynced = c.peer_unsynced;
 	}
 	t.timer_late = &c.pace.late;

@@ -49,6 +49,7 @@ struct client {
 	struct rttstats rtt;
 	struct rttstats owd_fwd, owd_bwd;	/* one-way delays, when measured */
 	uint64_t peer_unsynced;		/* replies from an unsynchronised reflector */
+	uint64_t local_unsynced;	/* replies to probes sent unsynchronised */
 	uint64_t bad_replies;		/* datagrams on a probe socket that failed a check */
 	struct fate_counts done;
 	uint64_t renewals, sessions, host_drops, send_errors;

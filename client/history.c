@@ -342,8 +342,11 @@ writer_report(struct history *h, int ok, size_t n)
 {
 	pthread_mutex_lock(&h->mu);
 	h->failed = !ok;
-	if (ok)
+	if (ok) {
 		h->stored += n;
+		/* Under mu: history_probe() reads out.nrows for its bound. */
+		h->out.nrows = h->out.nmeta = 0;
+	}
 	pthread_mutex_unlock(&h->mu);
 	if (!ok && time(NULL) - h->last_warn >= 60) {
 		h->last_warn = time(NULL);
@@ -377,8 +380,6 @@ writer_run(void *arg)
 			int ok = history_write(h, &h->out) == 0;
 
 			writer_report(h, ok, n);
-			if (ok)
-				h->out.nrows = h->out.nmeta = 0;
 		}
 		if (++wakes % 4 == 0 || stop)
 			history_checkpoint(h, wakes % (4 * TRUNCATE_EVERY) == 0);

@@ -52,7 +52,7 @@ static const struct conf_key client_keys[] = {
 	K("renew-loss", CONF_U32, renew_loss, 1, 100, "PCT", "renew when loss in the window reaches PCT percent (default 10)"),
 	K("renew-gap", CONF_DURATION, renew_gap, 0, 86400 * S, "DUR", "least time between renewals; doubles while loss lasts (default 10s)"),
 	K("renew-gap-max", CONF_DURATION, renew_gap_max, 0, 86400 * S, "DUR", "the doubling gap stops growing here (default 10m)"),
-	K("renew-max", CONF_U32, renew_max, 1, 3600, "N", "at most N renewals in any hour (default 10)"),
+	K("renew-max", CONF_U32, renew_max, 1, 64, "N", "at most N renewals in any hour, 1 to 64 (default 10)"),
 	K("metrics", CONF_STR, metrics, 0, 0, "HOST:PORT", "serve OpenMetrics at http://HOST:PORT/metrics (e.g. 127.0.0.1:9862)"),
 	K("on-loss", CONF_STR, on_loss, 0, 0, "CMD", "run CMD (sh -c) when a loss episode starts and ends"),
 	K("durability", CONF_STR, durability, 0, 0, "MODE", "normal (survives a crash, default) or full (also power loss)"),

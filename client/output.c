@@ -215,9 +215,9 @@ out_owd(const struct out_totals *t)
 		    (unsigned long long)t->owd_fwd->n);
 		return;
 	}
-	if (!t->local_synced && t->peer_unsynced > 0)
+	if (t->local_unsynced > 0 && t->peer_unsynced > 0)
 		who = "this host's and the server's clocks are";
-	else if (!t->local_synced)
+	else if (t->local_unsynced > 0)
 		who = "this host's clock is";
 	else if (t->peer_unsynced > 0)
 		who = "the server's clock is";

@@ -23,7 +23,7 @@ struct out_totals {
 	/* One-way delays (STAMP only; NULL in ICMP mode). Values below zero
 	 * (clock error larger than the delay) count as 0 in the quantiles. */
 	const struct rttstats *owd_fwd, *owd_bwd;
-	int local_synced;		/* this host's clock, at the end */
+	uint64_t local_unsynced;	/* replies to probes sent without our S bit */
 	uint64_t peer_unsynced;		/* replies without the reflector's S bit */
 	uint64_t timer_missed;
 };

@@ -173,7 +173,8 @@ static void
 probe_too_big(struct probe *p)
 {
 	int family = p->remote.ss.ss_family, mtu;
-	int hdr = (family == AF_INET6 ? 40 : 20) + 8;	/* IP, then UDP or ICMP */
+	/* IP, then UDP; an ICMP probe's size already has its own header. */
+	int hdr = (family == AF_INET6 ? 40 : 20) + (p->icmp ? 0 : 8);
 
 	if (p->warned_mtu)
 		return;
@@ -265,6 +266,8 @@ probe_owd(struct probe *p, const struct stamp_msg *m, const struct net_rx *rx,
 
 	if (!(m->err_est & STAMP_EE_S))
 		p->peer_unsynced++;
+	if (!(m->sender_err_est & STAMP_EE_S))
+		p->local_unsynced++;
 	if (!(m->err_est & STAMP_EE_S) || !(m->sender_err_est & STAMP_EE_S))
 		return NULL;
 	owd->fwd_ns = ntp_to_unix_ns(m->rx_ts) - ntp_to_unix_ns(m->sender_ts);

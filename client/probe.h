@@ -48,6 +48,7 @@ struct probe {
 	uint64_t tx_seq[1024];		/* stamp id % 1024 -> probe seq */
 	uint64_t host_drops;		/* SO_RXQ_OVFL */
 	uint64_t peer_unsynced;		/* replies without the reflector's S bit */
+	uint64_t local_unsynced;	/* replies to probes sent without ours */
 	uint64_t bad_replies;		/* wrong size, SSID or HMAC: dropped */
 	int warned_mtu;			/* said once that probes do not fit */
 	uint64_t send_errors;

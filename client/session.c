@@ -148,6 +148,7 @@ session_finish(struct client *c, struct probe *p, const char *reason,
 	}
 	c->host_drops += p->host_drops;
 	c->peer_unsynced += p->peer_unsynced;
+	c->local_unsynced += p->local_unsynced;
 	c->bad_replies += p->bad_replies;
 	c->send_errors += p->send_errors;
 	if (p->fd >= 0)

@@ -682,19 +682,25 @@ static int
 conn_idle_session(struct conn *c, int64_t now)
 {
 	char why[96];
+	int64_t idle;
 	uint64_t n;
 	unsigned i;
 
 	for (i = 0; i < c->nsess; i++) {
 		if (c->sess[i].drain_until != 0)
 			continue;
+		/* A session granted a slow rate may be quiet for three of its
+		 * intervals before it counts as idle. */
+		idle = 3 * (int64_t)c->sess[i].interval_us * NS_PER_US;
+		if (idle < c->cs->lim.session_idle_ns)
+			idle = c->cs->lim.session_idle_ns;
 		if ((n = refl_received(c->cs->refl, c->sess[i].ssid)) != c->sess[i].seen) {
 			c->sess[i].seen = n;
 			c->sess[i].active_at = now;
-		} else if (now - c->sess[i].active_at > c->cs->lim.session_idle_ns) {
+		} else if (now - c->sess[i].active_at > idle) {
 			snprintf(why, sizeof(why), "probe session ssid=%u received no "
 			    "probe for %lld s", c->sess[i].ssid,
-			    (long long)(c->cs->lim.session_idle_ns / NS_PER_SEC));
+			    (long long)(idle / NS_PER_SEC));
 			conn_error(c, CTL_ERR_TIMEOUT, why);
 			return 1;
 		}

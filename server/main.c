@@ -113,8 +113,8 @@ defaults(struct server_conf *o)
 	o->max_size = 1472;
 	o->keepalive = 5 * NS_PER_SEC;
 	o->handshake_timeout = 10 * NS_PER_SEC;
-	/* Above the renewal policy's longest gap (10 min), so a client
-	 * renewing through an outage is never cut off for it. */
+	/* Above the renewal policy's default longest gap (10 min), so a
+	 * client renewing through an outage is not cut off for it. */
 	o->session_idle = 15 * 60 * NS_PER_SEC;
 	o->sandbox = 1;
 }
