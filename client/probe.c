@@ -126,7 +126,7 @@ probe_set_dscp(struct probe *p, int dscp)
 }
 
 static int
-probe_encode(struct probe *p, uint8_t *pkt, int64_t wall)
+probe_encode(struct probe *p, uint8_t *pkt, int64_t mono, int64_t wall)
 {
 	struct stamp_msg m;
 
@@ -137,7 +137,7 @@ probe_encode(struct probe *p, uint8_t *pkt, int64_t wall)
 	memset(&m, 0, sizeof(m));
 	m.seq = (uint32_t)fate_next_seq(p->fate);
 	m.ts = ntp_from_unix_ns(wall);
-	m.err_est = clocksync_err_est(mono_ns());
+	m.err_est = clocksync_err_est(mono);
 	m.ssid = p->ssid;
 	memset(pkt, 0, p->size);
 	if (stamp_encode_sender(pkt, p->size, p->mode, &m) != 0 ||
@@ -194,7 +194,7 @@ probe_send(struct probe *p, int64_t mono, int64_t wall)
 	uint8_t pkt[STAMP_MAX_LEN];
 	int n;
 
-	if (probe_encode(p, pkt, wall) != 0)
+	if (probe_encode(p, pkt, mono, wall) != 0)
 		return PM_E_FORMAT;
 	/* The probe counts as sent even if the kernel refuses it: a local
 	 * send error on a broken path is loss the user must see. */

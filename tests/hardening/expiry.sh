@@ -89,13 +89,6 @@ mv "$PM_TMP/server.log" "$PM_TMP/server-p90.log"
 # --- the 14-day line and an expired certificate, by -n ----------------------------
 pki_make
 hx_ca_init
-cat >>"$HX_CA_CONF" <<'CONF'
-[server2_ext]
-basicConstraints = critical,CA:FALSE
-keyUsage = critical,digitalSignature
-extendedKeyUsage = serverAuth
-subjectAltName = DNS:localhost,IP:127.0.0.1,IP:::1
-CONF
 hx_issue d13 server2_ext "$(hx_date now)" "$(hx_date '13 days')"
 hx_issue d15 server2_ext "$(hx_date now)" "$(hx_date '15 days')"
 hx_issue gone server2_ext "$(hx_date '-10 days')" "$(hx_date '-1 day')"

@@ -51,6 +51,14 @@ extendedKeyUsage = clientAuth
 subjectAltName = DNS:\${ENV::HX_CN}
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid:always
+[server2_ext]
+# A second server leaf the pktmon client accepts on loopback.
+basicConstraints = critical,CA:FALSE
+keyUsage = critical,digitalSignature
+extendedKeyUsage = serverAuth
+subjectAltName = DNS:localhost,IP:127.0.0.1,IP:::1
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid:always
 [serverauth_ext]
 basicConstraints = critical,CA:FALSE
 keyUsage = critical,digitalSignature
@@ -59,6 +67,13 @@ subjectAltName = DNS:\${ENV::HX_CN}
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid:always
 CONF
+}
+
+# hx_lo_netns NAME: a network namespace with only "lo", up; removed at exit.
+hx_lo_netns() {
+	pm_register_cleanup "netns_destroy $1"
+	ip netns add "$1"
+	ip -n "$1" link set lo up
 }
 
 # hx_date OFFSET: an ASN.1 GeneralizedTime for now + OFFSET (date -d syntax).

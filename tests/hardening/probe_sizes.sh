@@ -26,9 +26,7 @@ why=$(netns_usable) || skip "$why"
 
 pki_make
 ns=hxZ$$
-pm_register_cleanup "netns_destroy $ns"
-ip netns add "$ns"
-ip -n "$ns" link set lo up
+hx_lo_netns "$ns"
 port=47862 peer=127.0.0.1
 nft_table "$ns" hx
 nft_rule "$ns" hx out replies udp sport "$port" counter

@@ -26,9 +26,7 @@ why=$(netns_usable) || skip "$why"
 
 pki_make
 ns=hxS$$
-pm_register_cleanup "netns_destroy $ns"
-ip netns add "$ns"
-ip -n "$ns" link set lo up
+hx_lo_netns "$ns"
 ip -n "$ns" addr add 127.0.0.2/32 dev lo	# the second address (explicit)
 port=47862 peer=127.0.0.1
 nft_table "$ns" hx

@@ -32,17 +32,7 @@ command -v openssl >/dev/null || skip "openssl command not installed"
 
 pki_make
 orig_pki=$PM_PKI
-hx_ca_init
-# A server leaf the pktmon client accepts for 127.0.0.1 (IP SAN), from the same CA.
-cat >>"$HX_CA_CONF" <<'CONF'
-[server2_ext]
-basicConstraints = critical,CA:FALSE
-keyUsage = critical,digitalSignature
-extendedKeyUsage = serverAuth
-subjectAltName = DNS:localhost,IP:127.0.0.1,IP:::1
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid:always
-CONF
+hx_ca_init	# server2_ext: a second server leaf for loopback, from the same CA
 hx_issue victim-client client_ext
 hx_issue third-client client_ext
 hx_issue server2 server2_ext
