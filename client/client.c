@@ -33,6 +33,8 @@ stop_begin(struct client *c, const char *why)
 		ev_stop(c->ev);
 }
 
+static void tick(struct client *c, int64_t now);
+
 static void
 on_send(struct ev *ev, int fd, uint32_t events, void *arg)
 {
@@ -45,6 +47,8 @@ on_send(struct ev *ev, int fd, uint32_t events, void *arg)
 	(void)ev_timer_read(fd);
 	if (c->stopping)
 		return;
+	/* Replies first: one that came in time must not be timed out below. */
+	session_poll_replies(c);
 	if (c->o->deadline_ns && now - c->start_mono >= c->o->deadline_ns) {
 		stop_begin(c, "deadline reached");
 		return;
@@ -71,6 +75,10 @@ on_send(struct ev *ev, int fd, uint32_t events, void *arg)
 	 * Poisson gaps need each deadline set. */
 	if (c->o->poisson)
 		(void)ev_timer_at(c->send_tfd, c->pace.next);
+	/* Sending more often than the tick: its work rides on a send and
+	 * its own timer is pushed on, one wake-up fewer. */
+	if (now - c->last_tick >= TICK_NS)
+		tick(c, now);
 }
 
 /* Sessions that stopped sending get CLOSE once their replies are due. */
@@ -105,15 +113,16 @@ drain_check(struct client *c, int64_t now)
 	}
 }
 
+/* Timeouts, renewals, drains, flushes: every TICK_NS, from whichever
+ * timer comes first. */
 static void
-on_tick(struct ev *ev, int fd, uint32_t events, void *arg)
+tick(struct client *c, int64_t now)
 {
-	struct client *c = arg;
-	int64_t now = mono_ns();
 	unsigned i;
 
-	(void)events;
-	(void)ev_timer_read(fd);
+	c->last_tick = now;
+	(void)ev_timer_at(c->tick_tfd, now + TICK_NS);
+	session_poll_replies(c);
 	if (c->cur != NULL && c->cur->fate != NULL)
 		fate_tick(c->cur->fate, now);
 	for (i = 0; i < c->nold; i++)
@@ -130,7 +139,16 @@ on_tick(struct ev *ev, int fd, uint32_t events, void *arg)
 	if (c->o->deadline_ns && c->start_mono && now - c->start_mono >= c->o->deadline_ns)
 		stop_begin(c, "deadline reached");
 	if (c->stopping && ((c->cur == NULL && c->nold == 0) || now > c->stop_deadline))
-		ev_stop(ev);
+		ev_stop(c->ev);
+}
+
+static void
+on_tick(struct ev *ev, int fd, uint32_t events, void *arg)
+{
+	(void)ev;
+	(void)events;
+	(void)ev_timer_read(fd);
+	tick(arg, mono_ns());
 }
 
 static void
@@ -189,7 +207,7 @@ client_setup(struct client *c)
 	if ((c->ev = ev_new()) == NULL || (c->send_tfd = ev_timer_new()) < 0 ||
 	    (c->tick_tfd = ev_timer_new()) < 0 ||
 	    (c->sig_fd = ev_signal_new(sigs, 2)) < 0 ||
-	    ev_timer_every(c->tick_tfd, TICK_NS) != 0 ||
+	    ev_timer_at(c->tick_tfd, mono_ns() + TICK_NS) != 0 ||
 	    ev_add(c->ev, c->send_tfd, EPOLLIN, on_send, c) != 0 ||
 	    ev_add(c->ev, c->tick_tfd, EPOLLIN, on_tick, c) != 0 ||
 	    ev_add(c->ev, c->sig_fd, EPOLLIN, on_signal, c) != 0)

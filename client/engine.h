@@ -25,6 +25,7 @@
 
 #define MAX_OLD 8
 #define TICK_NS (50 * NS_PER_MS)
+#define REPLY_POLL_NS (50 * NS_PER_MS)	/* faster probing: replies read at sends */
 #define FLUSH_NS (200 * NS_PER_MS)
 #define CLOSE_WAIT_NS (5 * NS_PER_SEC)
 #define CONNECT_TIMEOUT_MS 10000
@@ -42,7 +43,7 @@ struct client {
 	struct probe *old[MAX_OLD];
 	unsigned nold, next_num;
 	uint64_t sent_total;
-	int64_t start_mono, last_flush;
+	int64_t start_mono, last_flush, last_tick;
 	struct pace pace;
 	int stopping, hard_stop;
 	int64_t stop_deadline;
@@ -90,6 +91,8 @@ void session_finish(struct client *c, struct probe *p,
 void session_granted(struct client *c, const struct ctl_grant *g);
 void session_open(struct client *c);
 void session_retire(struct client *c);
+/* Read the sending session's replies, when they are read at each send. */
+void session_poll_replies(struct client *c);
 void storage_check(struct client *c, int r);
 void on_ctl_msg(void *arg, const struct ctl_msg *m);
 void on_probe_fd(struct ev *ev, int fd, uint32_t events, void *arg);

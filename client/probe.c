@@ -14,8 +14,6 @@
 #include "timeutil.h"
 #include "tls.h"
 
-#define PROBE_RX_BATCH 64
-
 int
 probe_open(struct probe *p, int family)
 {
@@ -68,6 +66,8 @@ probe_start(struct probe *p, const struct ctl_grant *g,
 		return PM_E_SYS;
 	p->key = *key;
 	p->mode = STAMP_AUTH;
+	if ((p->mac = stamp_mac_new(key)) == NULL)
+		return PM_E_NOMEM;
 	return probe_track(p, timeout_ns, ev);
 }
 
@@ -83,6 +83,8 @@ probe_start_plain(struct probe *p, const struct net_addr *dest,
 	p->fd = fd;
 	p->plain = 1;
 	p->mode = key ? STAMP_AUTH : STAMP_UNAUTH;
+	if (key != NULL && (p->mac = stamp_mac_new(key)) == NULL)
+		return PM_E_NOMEM;
 	if (key != NULL)
 		p->key = *key;
 	p->size = size;
@@ -141,7 +143,7 @@ probe_encode(struct probe *p, uint8_t *pkt, int64_t mono, int64_t wall)
 	m.ssid = p->ssid;
 	memset(pkt, 0, p->size);
 	if (stamp_encode_sender(pkt, p->size, p->mode, &m) != 0 ||
-	    (p->mode == STAMP_AUTH && stamp_auth_sign(&p->key, pkt, p->size) != 0))
+	    (p->mode == STAMP_AUTH && stamp_auth_sign(p->mac, pkt, p->size) != 0))
 		return PM_E_FORMAT;
 	return 0;
 }
@@ -291,7 +293,7 @@ probe_one(struct probe *p, const uint8_t *pkt, int n, const struct net_rx *rx,
 	 * middlebox, and its sequence number cannot mark any probe. */
 	if (n != (int)p->size || stamp_decode_reflector(pkt, (size_t)n,
 	    p->mode, &m) != 0 || (m.ssid != p->ssid && !(p->plain && m.ssid == 0)) ||
-	    (p->mode == STAMP_AUTH && stamp_auth_verify(&p->key, pkt, (size_t)n) != 0)) {
+	    (p->mode == STAMP_AUTH && stamp_auth_verify(p->mac, pkt, (size_t)n) != 0)) {
 		p->bad_replies++;
 		return;
 	}
@@ -308,22 +310,23 @@ probe_one(struct probe *p, const uint8_t *pkt, int n, const struct net_rx *rx,
 	cb(arg, p, seq, rtt, rx->ttl, kind, owdp);
 }
 
-void
+unsigned
 probe_recv(struct probe *p, int readable, int errqueue, probe_reply_cb cb,
     void *arg)
 {
 	uint8_t pkt[STAMP_MAX_LEN + 1];
 	struct net_rx rx;
-	int i, n;
+	unsigned i;
+	int n;
 
 	if (p->tx_stamps && errqueue)
 		probe_tx_stamps(p, PROBE_RX_BATCH);
 	if (!readable)
-		return;
+		return 0;
 	for (i = 0; i < PROBE_RX_BATCH; i++) {
 		n = net_udp_recv(p->fd, pkt, sizeof(pkt), &rx);
 		if (n == PM_E_AGAIN)
-			return;
+			return i;
 		if (n < 0) {
 			/* ICMP unreachable from a connected socket: soft. */
 			(void)net_socket_error(p->fd);
@@ -336,6 +339,7 @@ probe_recv(struct probe *p, int readable, int errqueue, probe_reply_cb cb,
 		else if (p->fate != NULL)
 			probe_one(p, pkt, n, &rx, cb, arg);
 	}
+	return i;
 }
 
 void
@@ -346,6 +350,7 @@ probe_free(struct probe *p)
 	if (p->fd >= 0)
 		close(p->fd);
 	stamp_key_wipe(&p->key);
+	stamp_mac_free(p->mac);
 	fate_free(p->fate);
 	free(p);
 }

@@ -37,7 +37,8 @@ struct probe {
 	int got_reply;			/* 0 none yet, 1 first, 2 recorded */
 	uint32_t after_n, after_lost;	/* first probes after a renewal */
 	struct net_addr local, remote;
-	struct stamp_key key;
+	struct stamp_key key;		/* kept for --keylog */
+	struct stamp_mac *mac;		/* NULL when unauthenticated */
 	struct fate *fate;
 	int icmp;			/* 0 STAMP, 1 ICMP datagram, 2 ICMP raw */
 	int plain;			/* --stamp: no control channel */
@@ -51,6 +52,7 @@ struct probe {
 	uint64_t local_unsynced;	/* replies to probes sent without ours */
 	uint64_t bad_replies;		/* wrong size, SSID or HMAC: dropped */
 	int warned_mtu;			/* said once that probes do not fit */
+	int poll_replies;		/* replies read at each send, not on arrival */
 	uint64_t send_errors;
 };
 
@@ -90,8 +92,10 @@ typedef void (*probe_reply_cb)(void *arg, struct probe *p, uint64_t seq,
  * Take what the socket has: replies when readable, transmit timestamps
  * when the kernel flagged the error queue (so neither costs an empty read).
  */
-void probe_recv(struct probe *p, int readable, int errqueue, probe_reply_cb cb,
-    void *arg);
+unsigned probe_recv(struct probe *p, int readable, int errqueue,
+    probe_reply_cb cb, void *arg);
+/* Datagrams probe_recv reads at most per call. */
+#define PROBE_RX_BATCH 64
 /* Close the socket, wipe the key, free the tracker. */
 void probe_free(struct probe *p);
 

@@ -255,6 +255,42 @@ session_record(struct client *c, struct probe *p, const char *mode,
 	}
 }
 
+/*
+ * Put a sending session's socket in the event loop. Probing faster than
+ * REPLY_POLL_NS, its replies are read at each send instead of waking the
+ * client for each one: that halves the wake-ups, which cost more than all
+ * the rest of a probe (tens of microseconds each on a virtual machine).
+ * RTTs come from kernel stamps, so only the reading waits, at most one
+ * interval; the error queue (transmit stamps) still wakes it.
+ */
+static int
+probe_watch(struct client *c, struct probe *p)
+{
+	p->poll_replies = p->interval_ns < REPLY_POLL_NS;
+	return ev_add(c->ev, p->fd, p->poll_replies ? EPOLLERR :
+	    EPOLLIN | EPOLLERR, on_probe_fd, p);
+}
+
+static void on_reply(void *arg, struct probe *p, uint64_t seq, int64_t rtt_ns,
+    int ttl, enum fate_rx kind, const struct fate_owd *owd);
+
+/* A few batches: a backlog after a stall drains faster than it grows. */
+static void
+poll_replies(struct client *c, struct probe *p)
+{
+	int i;
+
+	for (i = 0; p != NULL && p->poll_replies && i < 4; i++)
+		if (probe_recv(p, 1, 0, on_reply, c) < PROBE_RX_BATCH)
+			break;
+}
+
+void
+session_poll_replies(struct client *c)
+{
+	poll_replies(c, c->cur);
+}
+
 /* The server granted cur: derive its key, start probing, record it. */
 void
 session_granted(struct client *c, const struct ctl_grant *g)
@@ -266,7 +302,7 @@ session_granted(struct client *c, const struct ctl_grant *g)
 	ev.arg = p;
 	if (tls_conn_stamp_key(ctlc_tls(c->ctl), g->ssid, g->nonce, &key) != 0 ||
 	    probe_start(p, g, ctlc_peer(c->ctl), &key, c->o->timeout_ns, &ev) != 0 ||
-	    ev_add(c->ev, p->fd, EPOLLIN | EPOLLERR, on_probe_fd, p) != 0) {
+	    probe_watch(c, p) != 0) {
 		stamp_key_wipe(&key);
 		log_warnx("cannot start probe session ssid %u", g->ssid);
 		return;
@@ -311,7 +347,7 @@ serverless_start(struct client *c, char *err, size_t errlen)
 		r = probe_start_plain(p, &dest, c->o->have_stamp_key ?
 		    &c->o->stamp_key : NULL, c->o->size, c->o->interval_ns,
 		    c->o->timeout_ns, &ev);
-	if (r != 0 || ev_add(c->ev, p->fd, EPOLLIN | EPOLLERR, on_probe_fd, p) != 0) {
+	if (r != 0 || probe_watch(c, p) != 0) {
 		snprintf(err, errlen, "%s %s: cannot open the probe socket%s: %s",
 		    what, c->o->host, c->o->icmp ? " (ICMP needs net.ipv4."
 		    "ping_group_range to include this group, or root)" : "",
@@ -348,6 +384,12 @@ session_retire(struct client *c)
 	if (p == NULL || p->st == PROBE_OPENING)
 		return;	/* a grant is on its way; it retires when it comes */
 	c->cur = NULL;
+	/* No more sends to read at: its last replies wake the loop. */
+	if (p->poll_replies) {
+		poll_replies(c, p);
+		p->poll_replies = 0;
+		(void)ev_mod(c->ev, p->fd, EPOLLIN | EPOLLERR);
+	}
 	p->st = PROBE_DRAINING;
 	p->stop_mono = mono_ns();
 	if (c->nold < MAX_OLD)

@@ -26,8 +26,7 @@ struct peer {
 struct openpeers {
 	struct net_prefix *pfx;
 	size_t npfx;
-	int have_key;
-	struct stamp_key key;
+	struct stamp_mac *mac;		/* NULL: unauthenticated */
 	double rate;			/* probes/s per peer, with 10 % headroom */
 	struct openpeers_stats st;
 	struct peer slots[PEERS_SLOTS];
@@ -45,9 +44,10 @@ openpeers_new(const struct net_prefix *pfx, size_t npfx,
 	}
 	memcpy(o->pfx, pfx, npfx * sizeof(*pfx));
 	o->npfx = npfx;
-	if (key != NULL) {
-		o->key = *key;
-		o->have_key = 1;
+	if (key != NULL && (o->mac = stamp_mac_new(key)) == NULL) {
+		free(o->pfx);
+		free(o);
+		return NULL;
 	}
 	o->rate = 1.1e6 / (min_interval_us ? min_interval_us : 1);
 	return o;
@@ -58,7 +58,7 @@ openpeers_free(struct openpeers *o)
 {
 	if (o == NULL)
 		return;
-	stamp_key_wipe(&o->key);
+	stamp_mac_free(o->mac);
 	free(o->pfx);
 	free(o);
 }
@@ -129,13 +129,13 @@ int
 openpeers_reflect(struct openpeers *o, uint8_t *pkt, size_t len,
     const struct net_rx *rx, int64_t now_mono, int64_t now_wall)
 {
-	enum stamp_mode mode = o->have_key ? STAMP_AUTH : STAMP_UNAUTH;
+	enum stamp_mode mode = o->mac != NULL ? STAMP_AUTH : STAMP_UNAUTH;
 	struct stamp_msg in, out;
 	struct peer *p;
 
 	if (stamp_decode_sender(pkt, len, mode, &in) != 0)
 		return o->st.malformed++, 0;
-	if (o->have_key && stamp_auth_verify(&o->key, pkt, len) != 0)
+	if (o->mac != NULL && stamp_auth_verify(o->mac, pkt, len) != 0)
 		return o->st.bad_hmac++, 0;
 	if ((p = peer_get(o, &rx->from, in.ssid, now_mono)) == NULL)
 		return o->st.table_full++, 0;
@@ -146,7 +146,7 @@ openpeers_reflect(struct openpeers *o, uint8_t *pkt, size_t len,
 	    rx->ttl, clocksync_err_est(now_mono));
 	out.ts = ntp_from_unix_ns(wall_ns());
 	if (stamp_encode_reflector(pkt, len, mode, &out) != 0 ||
-	    (o->have_key && stamp_auth_sign(&o->key, pkt, len) != 0))
+	    (o->mac != NULL && stamp_auth_sign(o->mac, pkt, len) != 0))
 		return 0;
 	o->st.reflected++;
 	return 1;

@@ -27,6 +27,7 @@
 
 struct refl_sess {
 	struct refl_terms t;
+	struct stamp_mac *mac;
 	uint64_t received;	/* accepted probes: also the next reply seq */
 	uint64_t reflected;
 	uint64_t replay_hi;	/* 1 + highest sender seq accepted, 0 if none */
@@ -99,6 +100,11 @@ refl_add(struct reflector *r, const struct refl_terms *t)
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return PM_E_NOMEM;
 	s->t = *t;
+	if ((s->mac = stamp_mac_new(&t->key)) == NULL) {
+		stamp_key_wipe(&s->t.key);
+		free(s);
+		return PM_E_NOMEM;
+	}
 	s->rate = 1.1e6 / (t->interval_us ? t->interval_us : 1);
 	s->burst = s->rate / 1.1 * BUCKET_BURST_SEC;
 	if (s->burst < BUCKET_MIN_BURST)
@@ -123,6 +129,7 @@ refl_remove(struct reflector *r, uint16_t ssid, uint64_t *received,
 	if (reflected != NULL)
 		*reflected = s->reflected;
 	stamp_key_wipe(&s->t.key);
+	stamp_mac_free(s->mac);
 	free(s);
 	r->tab[ssid] = NULL;
 	r->n--;
@@ -219,7 +226,7 @@ refl_admit(struct reflector *r, size_t len, const struct net_rx *rx,
 		return r->st.unknown_ssid++, NULL;
 	if (len != s->t.size)
 		return r->st.bad_length++, NULL;
-	if (stamp_auth_verify(&s->t.key, r->pkt, len) != 0)
+	if (stamp_auth_verify(s->mac, r->pkt, len) != 0)
 		return r->st.bad_hmac++, NULL;
 	if (!net_addr_equal(&rx->from, &s->t.peer))
 		return r->st.wrong_source++, NULL;
@@ -245,7 +252,7 @@ refl_answer(struct reflector *r, struct refl_sess *s, size_t len,
 	out.ts = ntp_from_unix_ns(wall_ns());
 	/* Octets past the base stay as received: the reply is the same size. */
 	if (stamp_encode_reflector(r->pkt, len, STAMP_AUTH, &out) != 0 ||
-	    stamp_auth_sign(&s->t.key, r->pkt, len) != 0)
+	    stamp_auth_sign(s->mac, r->pkt, len) != 0)
 		return;
 	/* Replies carry the DSCP the probe arrived with (ECN bits left clear),
 	 * so both directions see the same class of service. */

@@ -3,47 +3,98 @@
  */
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include <openssl/core_names.h>
+#include <openssl/params.h>
 #include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "stamp.h"
 #include "stamp_auth.h"
 
+struct stamp_mac {
+	EVP_MAC_CTX *ctx;
+};
+
+/* Fetched once: the lookup by name is most of a one-shot HMAC's cost. */
+static EVP_MAC *
+hmac_alg(void)
+{
+	static EVP_MAC *alg;
+
+	if (alg == NULL)
+		alg = EVP_MAC_fetch(NULL, "HMAC", NULL);
+	return alg;
+}
+
+struct stamp_mac *
+stamp_mac_new(const struct stamp_key *key)
+{
+	OSSL_PARAM params[] = {
+		OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
+		    (char *)"SHA256", 0),
+		OSSL_PARAM_construct_end(),
+	};
+	struct stamp_mac *m;
+	EVP_MAC *alg;
+
+	if ((alg = hmac_alg()) == NULL || (m = calloc(1, sizeof(*m))) == NULL)
+		return NULL;
+	if ((m->ctx = EVP_MAC_CTX_new(alg)) == NULL ||
+	    EVP_MAC_init(m->ctx, key->k, STAMP_KEY_LEN, params) != 1) {
+		stamp_mac_free(m);
+		return NULL;
+	}
+	return m;
+}
+
+void
+stamp_mac_free(struct stamp_mac *m)
+{
+	if (m == NULL)
+		return;
+	/* OpenSSL cleanses the key and the pad states as it frees them. */
+	EVP_MAC_CTX_free(m->ctx);
+	free(m);
+}
+
 static int
-stamp_auth_mac(const struct stamp_key *key, const uint8_t *pkt, size_t len,
+stamp_auth_mac(struct stamp_mac *m, const uint8_t *pkt, size_t len,
     uint8_t out[EVP_MAX_MD_SIZE])
 {
-	unsigned int outlen = 0;
+	size_t outlen = 0;
 
 	if (len < STAMP_AUTH_LEN)
 		return PM_E_SHORT;
-	if (HMAC(EVP_sha256(), key->k, STAMP_KEY_LEN, pkt, STAMP_HMAC_OFF,
-	    out, &outlen) == NULL || outlen < STAMP_HMAC_LEN)
+	/* No key given: start again from the pads hashed at stamp_mac_new. */
+	if (EVP_MAC_init(m->ctx, NULL, 0, NULL) != 1 ||
+	    EVP_MAC_update(m->ctx, pkt, STAMP_HMAC_OFF) != 1 ||
+	    EVP_MAC_final(m->ctx, out, &outlen, EVP_MAX_MD_SIZE) != 1 ||
+	    outlen < STAMP_HMAC_LEN)
 		return PM_E_AUTH;
 	return 0;
 }
 
 int
-stamp_auth_sign(const struct stamp_key *key, uint8_t *pkt, size_t len)
+stamp_auth_sign(struct stamp_mac *m, uint8_t *pkt, size_t len)
 {
 	uint8_t mac[EVP_MAX_MD_SIZE];
 	int r;
 
-	if ((r = stamp_auth_mac(key, pkt, len, mac)) != 0)
+	if ((r = stamp_auth_mac(m, pkt, len, mac)) != 0)
 		return r;
 	memcpy(pkt + STAMP_HMAC_OFF, mac, STAMP_HMAC_LEN);
 	return 0;
 }
 
 int
-stamp_auth_verify(const struct stamp_key *key, const uint8_t *pkt, size_t len)
+stamp_auth_verify(struct stamp_mac *m, const uint8_t *pkt, size_t len)
 {
 	uint8_t mac[EVP_MAX_MD_SIZE];
 	int r;
 
-	if ((r = stamp_auth_mac(key, pkt, len, mac)) != 0)
+	if ((r = stamp_auth_mac(m, pkt, len, mac)) != 0)
 		return r;
 	if (CRYPTO_memcmp(mac, pkt + STAMP_HMAC_OFF, STAMP_HMAC_LEN) != 0)
 		return PM_E_AUTH;

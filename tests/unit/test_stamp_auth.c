@@ -62,6 +62,20 @@ load(const struct vector *v, struct stamp_key *key, uint8_t pkt[STAMP_AUTH_LEN],
 	unhex(v->mac, mac, STAMP_HMAC_LEN);
 }
 
+/* Sign or verify with a fresh keyed context, freed at once. */
+static int
+with_key(const struct stamp_key *key, uint8_t *pkt, size_t len, int sign)
+{
+	struct stamp_mac *m = stamp_mac_new(key);
+	int r;
+
+	if (m == NULL)
+		return PM_E_NOMEM;
+	r = sign ? stamp_auth_sign(m, pkt, len) : stamp_auth_verify(m, pkt, len);
+	stamp_mac_free(m);
+	return r;
+}
+
 static void
 test_sign_vectors(void **state)
 {
@@ -78,7 +92,7 @@ test_sign_vectors(void **state)
 		load(v, &key, pkt, mac);
 		memcpy(orig, pkt, sizeof(pkt));
 		if (!check_err(desc("sign %s", v->name), 0,
-		    stamp_auth_sign(&key, pkt, sizeof(pkt))))
+		    with_key(&key, pkt, sizeof(pkt), 1)))
 			continue;
 		check_mem(desc("sign %s: HMAC at 96", v->name), mac,
 		    pkt + STAMP_HMAC_OFF, STAMP_HMAC_LEN);
@@ -104,11 +118,11 @@ test_verify_vectors(void **state)
 		memset(pkt, 0x5a, sizeof(pkt));
 		load(v, &key, pkt, pkt + STAMP_HMAC_OFF);
 		check_err(desc("verify %s", v->name), 0,
-		    stamp_auth_verify(&key, pkt, STAMP_AUTH_LEN));
+		    with_key(&key, pkt, STAMP_AUTH_LEN, 0));
 		/* TLVs past 112 are not covered by this HMAC. */
 		pkt[STAMP_AUTH_LEN] ^= 0xff;
 		check_err(desc("verify %s with a changed TLV octet", v->name), 0,
-		    stamp_auth_verify(&key, pkt, sizeof(pkt)));
+		    with_key(&key, pkt, sizeof(pkt), 0));
 		pkt[STAMP_AUTH_LEN] ^= 0xff;
 
 		/* Any one bit of octets 0..111 flipped: refused. */
@@ -116,16 +130,61 @@ test_verify_vectors(void **state)
 			pkt[bit / 8] ^= (uint8_t)(1u << (bit % 8));
 			check_err(desc("verify %s, bit %zu of octet %zu flipped", v->name,
 			    bit % 8, bit / 8), PM_E_AUTH,
-			    stamp_auth_verify(&key, pkt, STAMP_AUTH_LEN));
+			    with_key(&key, pkt, STAMP_AUTH_LEN, 0));
 			pkt[bit / 8] ^= (uint8_t)(1u << (bit % 8));
 		}
 		/* Any one bit of the key flipped: refused. */
 		for (bit = 0; bit < 8 * STAMP_KEY_LEN; bit++) {
 			key.k[bit / 8] ^= (uint8_t)(1u << (bit % 8));
 			check_err(desc("verify %s, key bit %zu flipped", v->name, bit),
-			    PM_E_AUTH, stamp_auth_verify(&key, pkt, STAMP_AUTH_LEN));
+			    PM_E_AUTH, with_key(&key, pkt, STAMP_AUTH_LEN, 0));
 			key.k[bit / 8] ^= (uint8_t)(1u << (bit % 8));
 		}
+	}
+	check_done();
+}
+
+/*
+ * One context for a whole session: each packet starts again from the key,
+ * whatever came before (a refused packet, a sign, a short one).
+ */
+static void
+test_reuse(void **state)
+{
+	uint8_t pkt[STAMP_AUTH_LEN], bad[STAMP_AUTH_LEN], mac[STAMP_HMAC_LEN];
+	struct stamp_mac *m;
+	struct stamp_key key;
+	size_t i;
+	int round;
+
+	(void)state;
+	for (i = 0; i < NELEM(vectors); i++) {
+		load(&vectors[i], &key, pkt, mac);
+		memcpy(pkt + STAMP_HMAC_OFF, mac, STAMP_HMAC_LEN);
+		memcpy(bad, pkt, sizeof(bad));
+		bad[7] ^= 1;
+		if ((m = stamp_mac_new(&key)) == NULL) {
+			check_err("stamp_mac_new", 0, PM_E_NOMEM);
+			continue;
+		}
+		for (round = 0; round < 3; round++) {
+			check_err(desc("%s round %d: refused", vectors[i].name, round),
+			    PM_E_AUTH, stamp_auth_verify(m, bad, sizeof(bad)));
+			check_err(desc("%s round %d: short", vectors[i].name, round),
+			    PM_E_SHORT, stamp_auth_verify(m, pkt, 100));
+			check_err(desc("%s round %d: good", vectors[i].name, round),
+			    0, stamp_auth_verify(m, pkt, sizeof(pkt)));
+			memset(bad + STAMP_HMAC_OFF, 0, STAMP_HMAC_LEN);
+			check_err(desc("%s round %d: sign", vectors[i].name, round),
+			    0, stamp_auth_sign(m, bad, sizeof(bad)));
+			check_err(desc("%s round %d: own signature", vectors[i].name,
+			    round), 0, stamp_auth_verify(m, bad, sizeof(bad)));
+			bad[7] ^= 1;
+			check_err(desc("%s round %d: flipped after sign",
+			    vectors[i].name, round), PM_E_AUTH,
+			    stamp_auth_verify(m, bad, sizeof(bad)));
+		}
+		stamp_mac_free(m);
 	}
 	check_done();
 }
@@ -144,11 +203,11 @@ test_short(void **state)
 	memcpy(orig, pkt, sizeof(pkt));
 	for (i = 0; i < NELEM(lens); i++) {
 		check_err(desc("sign %zu octets", lens[i]), PM_E_SHORT,
-		    stamp_auth_sign(&key, pkt, lens[i]));
+		    with_key(&key, pkt, lens[i], 1));
 		check_mem(desc("sign %zu octets: packet untouched", lens[i]), orig, pkt,
 		    sizeof(pkt));
 		check_err(desc("verify %zu octets", lens[i]), PM_E_SHORT,
-		    stamp_auth_verify(&key, pkt, lens[i]));
+		    with_key(&key, pkt, lens[i], 0));
 	}
 	check_done();
 }
@@ -172,6 +231,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sign_vectors),
 		cmocka_unit_test(test_verify_vectors),
+		cmocka_unit_test(test_reuse),
 		cmocka_unit_test(test_short),
 		cmocka_unit_test(test_wipe),
 	};
