@@ -31,6 +31,7 @@ PROGRAMS = {
     "client": "client/pktmon-client",
     "report": "reports/pktmon-report",
     "gen-history": "bench/gen-history",
+    "floor": "bench/floor",
 }
 
 

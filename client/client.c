@@ -14,7 +14,7 @@
 
 #include "engine.h"
 
-#define PACE_BURST 64	/* probes sent in one timer wake-up, at most */
+#define PACE_BURST NET_BATCH	/* probes sent in one timer wake-up, at most */
 
 /* ---- timers and stopping ------------------------------------------------ */
 
@@ -53,13 +53,12 @@ on_send(struct ev *ev, int fd, uint32_t events, void *arg)
 		stop_begin(c, "deadline reached");
 		return;
 	}
-	for (n = pace_due(&c->pace, now, PACE_BURST); n > 0; n--) {
-		if (c->cur == NULL || c->cur->st != PROBE_ACTIVE)
-			break;
-		/* Each probe's own clock reads: later ones in a burst leave
-		 * later, and RTT and one-way delays start at their send. */
-		(void)probe_send(c->cur, mono_ns(), wall_ns());
-		c->sent_total++;
+	n = pace_due(&c->pace, now, PACE_BURST);
+	if (c->o->count && n > c->o->count - c->sent_total)
+		n = (unsigned)(c->o->count - c->sent_total);
+	if (n > 0 && c->cur != NULL && c->cur->st == PROBE_ACTIVE) {
+		/* One system call for the probes due now. */
+		c->sent_total += probe_send(c->cur, n);
 		if (c->o->count && c->sent_total >= c->o->count) {
 			stop_begin(c, "count reached");
 			return;
@@ -74,7 +73,8 @@ on_send(struct ev *ev, int fd, uint32_t events, void *arg)
 	/* Fixed spacing runs on a periodic timer (no re-arm per probe);
 	 * Poisson gaps need each deadline set. */
 	if (c->o->poisson)
-		(void)ev_timer_at(c->send_tfd, c->pace.next);
+		(void)ev_timer_at(c->send_tfd, c->pace.next > now + SEND_WAKE_MIN_NS ?
+		    c->pace.next : now + SEND_WAKE_MIN_NS);
 	/* Sending more often than the tick: its work rides on a send and
 	 * its own timer is pushed on, one wake-up fewer. */
 	if (now - c->last_tick >= TICK_NS)

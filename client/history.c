@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +23,7 @@
 #define HISTORY_ROWS_MAX (1u << 20)	/* rows held while the database fails */
 #define HISTORY_META_MAX 4096
 #define WRITER_WAKE_SEC 1
+#define WRITER_NICE 10	/* relative to the probe thread (0 by default) */
 #define TRUNCATE_EVERY 10		/* try to shrink the WAL every 10 s */
 
 extern const char pm_schema_sql[];
@@ -364,6 +366,10 @@ writer_run(void *arg)
 	int stop = 0;
 	size_t n;
 
+	/* The writer can wait (its rows are held in memory meanwhile); the
+	 * probe thread's deadlines cannot. Lower its weight so that, with the
+	 * CPUs busy, the scheduler runs the prober first. */
+	(void)setpriority(PRIO_PROCESS, (id_t)gettid(), WRITER_NICE);
 	while (!stop) {
 		pthread_mutex_lock(&h->mu);
 		if (!h->kick && !h->stop) {

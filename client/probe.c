@@ -41,6 +41,12 @@ probe_track(struct probe *p, int64_t timeout_ns, const struct fate_events *ev)
 	/* Without transmit stamps RTT starts at the send call: still correct,
 	 * a few microseconds longer. */
 	p->tx_stamps = net_tx_timestamps(p->fd) == 0;
+	p->rx_timestamping = net_rx_timestamping(p->fd);
+	/* Room for a raw ICMP reply's IP header, and one octet to show a
+	 * reply longer than that. */
+	if ((p->rxb = net_batch_new((size_t)p->size + 61)) == NULL ||
+	    (p->txbuf = malloc((size_t)p->size * NET_BATCH)) == NULL)
+		return PM_E_NOMEM;
 	if (net_set_dontfrag(p->fd, p->remote.ss.ss_family) != 0)
 		return PM_E_SYS;
 	/* The window holds two timeouts of probes plus slack for late replies. */
@@ -150,23 +156,21 @@ probe_encode(struct probe *p, uint8_t *pkt, int64_t mono, int64_t wall)
 
 /* Move kernel transmit stamps onto the probes they belong to. */
 static void
-probe_tx_stamps(struct probe *p, int max)
+probe_tx_stamps(struct probe *p, int64_t window_ns)
 {
-	int64_t wall, mono_now, wall_now;
-	uint32_t id;
-	int r, i;
+	uint32_t id[NET_BATCH];
+	int64_t wall[NET_BATCH], mono_now, wall_now;
+	int n, i;
 
-	for (i = 0; i < max; i++) {
-		if ((r = net_tx_timestamp_read(p->fd, &id, &wall)) == PM_E_AGAIN)
-			return;
-		if (r != 0 || p->fate == NULL || (uint32_t)(p->tx_sent - id) > 1024 ||
-		    id >= p->tx_sent)
-			continue;
-		mono_now = mono_ns();
-		wall_now = wall_ns();
-		fate_tx_time(p->fate, p->tx_seq[id % 1024],
-		    mono_now - (wall_now - wall), p->interval_ns / 2);
-	}
+	if ((n = net_tx_timestamp_read_batch(p->fd, p->rxb, id, wall)) <= 0 ||
+	    p->fate == NULL)
+		return;
+	mono_now = mono_ns();
+	wall_now = wall_ns();
+	for (i = 0; i < n; i++)
+		if ((uint32_t)(p->tx_sent - id[i]) <= 1024 && id[i] < p->tx_sent)
+			fate_tx_time(p->fate, p->tx_seq[id[i] % 1024],
+			    mono_now - (wall_now - wall[i]), window_ns);
 }
 
 /* Once per session: the probes no longer fit the path (its MTU shrank, or
@@ -190,33 +194,56 @@ probe_too_big(struct probe *p)
 		    "count as lost (-s to change)", p->size);
 }
 
-int
-probe_send(struct probe *p, int64_t mono, int64_t wall)
+unsigned
+probe_send(struct probe *p, unsigned n)
 {
-	uint8_t pkt[STAMP_MAX_LEN];
-	int n;
+	struct net_tx tx[NET_BATCH];
+	int64_t first = mono_ns(), mono, wall, window;
+	unsigned i, off = 0;
+	int r;
 
-	if (probe_encode(p, pkt, mono, wall) != 0)
-		return PM_E_FORMAT;
-	/* The probe counts as sent even if the kernel refuses it: a local
-	 * send error on a broken path is loss the user must see. */
-	fate_sent(p->fate, mono, wall);
-	/* A refused send may still have used a stamp id: count it either way. */
-	p->tx_seq[p->tx_sent++ % 1024] = fate_next_seq(p->fate) - 1;
-	n = net_udp_send(p->fd, pkt, p->size, NULL);
-	if (n != (int)p->size) {
+	if (n > NET_BATCH)
+		n = NET_BATCH;
+	for (i = 0; i < n; i++) {
+		uint8_t *pkt = p->txbuf + (size_t)i * p->size;
+
+		/* Each probe's own clock reads: the timestamp on the wire, and
+		 * the time its RTT and forward delay start from until the
+		 * kernel's transmit stamp moves them. */
+		mono = i == 0 ? first : mono_ns();
+		wall = wall_ns();
+		if (probe_encode(p, pkt, mono, wall) != 0)
+			break;
+		/* The probe counts as sent even if the kernel refuses it: a
+		 * local send error on a broken path is loss the user must see. */
+		fate_sent(p->fate, mono, wall);
+		/* A refused send may still use a stamp id: count it either way. */
+		p->tx_seq[p->tx_sent++ % 1024] = fate_next_seq(p->fate) - 1;
+		tx[i] = (struct net_tx){ pkt, p->size, NULL, -1 };
+	}
+	n = i;
+	while (off < n) {
+		if ((r = net_udp_send_batch(p->fd, tx + off, n - off)) > 0) {
+			off += (unsigned)r;
+			continue;
+		}
 		p->send_errors++;
-		if (n == PM_E_SYS && errno == EMSGSIZE)
+		if (r == PM_E_SYS && errno == EMSGSIZE)
 			probe_too_big(p);
 		(void)net_socket_error(p->fd);
-		return PM_E_SYS;
+		off++;
 	}
-	/* A software stamp is taken as the packet leaves, mostly before
-	 * sendto returns: taking it now spares the event loop a wake-up (and
-	 * two reads) for the error queue a moment later. */
+	/* A software stamp is taken as the packet leaves, before the call
+	 * returns: reading them now spares the event loop a wake-up for the
+	 * error queue a moment later. A stamp is a probe's when it was taken
+	 * between the probe's encoding and the call's return (or within half
+	 * an interval of its encoding). */
+	window = mono_ns() - first;
+	if (window < p->interval_ns / 2)
+		window = p->interval_ns / 2;
 	if (p->tx_stamps)
-		probe_tx_stamps(p, 1);
-	return 0;
+		probe_tx_stamps(p, window);
+	return n;
 }
 
 /* Kernel receive time moved onto the monotonic clock, so RTTs never see
@@ -314,32 +341,35 @@ unsigned
 probe_recv(struct probe *p, int readable, int errqueue, probe_reply_cb cb,
     void *arg)
 {
-	uint8_t pkt[STAMP_MAX_LEN + 1];
-	struct net_rx rx;
-	unsigned i;
-	int n;
+	int i, n;
 
 	if (p->tx_stamps && errqueue)
-		probe_tx_stamps(p, PROBE_RX_BATCH);
+		probe_tx_stamps(p, p->interval_ns / 2);
 	if (!readable)
 		return 0;
-	for (i = 0; i < PROBE_RX_BATCH; i++) {
-		n = net_udp_recv(p->fd, pkt, sizeof(pkt), &rx);
-		if (n == PM_E_AGAIN)
-			return i;
-		if (n < 0) {
-			/* ICMP unreachable from a connected socket: soft. */
+	if ((n = net_udp_recv_batch(p->fd, p->rxb)) < 0) {
+		/* ICMP unreachable from a connected socket: soft. */
+		if (n != PM_E_AGAIN)
 			(void)net_socket_error(p->fd);
-			continue;
-		}
-		if (rx.dropped > p->host_drops)
-			p->host_drops = rx.dropped;
-		if (p->fate != NULL && p->icmp)
-			probe_one_icmp(p, pkt, n, &rx, cb, arg);
-		else if (p->fate != NULL)
-			probe_one(p, pkt, n, &rx, cb, arg);
+		return 0;
 	}
-	return i;
+	for (i = 0; i < n; i++) {
+		const uint8_t *pkt = p->rxb->buf + (size_t)i * p->rxb->size;
+		const struct net_rx *rx = &p->rxb->rx[i];
+		int len = p->rxb->len[i];
+
+		if (rx->dropped > p->host_drops)
+			p->host_drops = rx->dropped;
+		if (p->fate == NULL)
+			continue;
+		if ((size_t)len >= p->rxb->size)
+			p->bad_replies++;	/* longer than any reply: truncated */
+		else if (p->icmp)
+			probe_one_icmp(p, pkt, len, rx, cb, arg);
+		else
+			probe_one(p, pkt, len, rx, cb, arg);
+	}
+	return (unsigned)n;
 }
 
 void
@@ -352,5 +382,7 @@ probe_free(struct probe *p)
 	stamp_key_wipe(&p->key);
 	stamp_mac_free(p->mac);
 	fate_free(p->fate);
+	net_batch_free(p->rxb);
+	free(p->txbuf);
 	free(p);
 }

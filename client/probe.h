@@ -53,6 +53,9 @@ struct probe {
 	uint64_t bad_replies;		/* wrong size, SSID or HMAC: dropped */
 	int warned_mtu;			/* said once that probes do not fit */
 	int poll_replies;		/* replies read at each send, not on arrival */
+	int rx_timestamping;		/* receive stamps by SO_TIMESTAMPING */
+	struct net_batch *rxb;		/* replies and transmit stamps, a batch at a time */
+	uint8_t *txbuf;			/* NET_BATCH probes being sent */
 	uint64_t send_errors;
 };
 
@@ -81,8 +84,12 @@ int probe_start_plain(struct probe *p, const struct net_addr *dest,
     int64_t timeout_ns, const struct fate_events *ev) PM_MUST_CHECK;
 /* DSCP for the session's probes; 0 or PM_E_SYS. */
 int probe_set_dscp(struct probe *p, int dscp) PM_MUST_CHECK;
-/* Send the next probe. */
-int probe_send(struct probe *p, int64_t mono, int64_t wall);
+/*
+ * Send the next n probes (at most NET_BATCH) in one system call; each
+ * counts as sent, and one the kernel refuses as lost (send_errors). The
+ * number counted as sent.
+ */
+unsigned probe_send(struct probe *p, unsigned n);
 
 /* Called for each counted reply (not stale); owd NULL unless both clocks
  * were synchronised. */
@@ -95,7 +102,7 @@ typedef void (*probe_reply_cb)(void *arg, struct probe *p, uint64_t seq,
 unsigned probe_recv(struct probe *p, int readable, int errqueue,
     probe_reply_cb cb, void *arg);
 /* Datagrams probe_recv reads at most per call. */
-#define PROBE_RX_BATCH 64
+#define PROBE_RX_BATCH NET_BATCH
 /* Close the socket, wipe the key, free the tracker. */
 void probe_free(struct probe *p);
 

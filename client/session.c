@@ -250,8 +250,9 @@ session_record(struct client *c, struct probe *p, const char *mode,
 	}
 	if (c->pace.interval != p->interval_ns || c->sessions == 1) {
 		pace_set_interval(&c->pace, p->interval_ns);
-		(void)ev_timer_periodic(c->send_tfd, c->pace.next,
-		    c->o->poisson ? 0 : p->interval_ns);
+		(void)ev_timer_periodic(c->send_tfd, c->pace.next, c->o->poisson ?
+		    0 : p->interval_ns > SEND_WAKE_MIN_NS ? p->interval_ns :
+		    SEND_WAKE_MIN_NS);
 	}
 }
 

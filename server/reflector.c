@@ -14,7 +14,7 @@
 #include "timeutil.h"
 #include "tls.h"
 
-#define REFL_BATCH 64
+#define REFL_ROUNDS 4	/* batches of NET_BATCH per wake-up, at most */
 #define REPLAY_WORDS 16		/* 1,024-probe replay window */
 #define REPLAY_BITS (REPLAY_WORDS * 64)
 /*
@@ -35,6 +35,7 @@ struct refl_sess {
 	double tokens, burst, rate;
 	int64_t tb_last;
 	int impaired;
+	int dscp;		/* TOS of the replies: -2 until the first probe */
 };
 
 struct reflector {
@@ -44,7 +45,7 @@ struct reflector {
 	unsigned n;
 	struct refl_stats st;
 	struct refl_sess *tab[65536];
-	uint8_t pkt[STAMP_MAX_LEN + 1];
+	struct net_batch *b;		/* received datagrams, answered in place */
 };
 
 struct reflector *
@@ -52,10 +53,15 @@ refl_new(int fd, uint16_t max_size)
 {
 	struct reflector *r = calloc(1, sizeof(*r));
 
-	if (r != NULL) {
-		r->fd = fd;
-		r->max_size = max_size;
+	if (r == NULL)
+		return NULL;
+	/* One octet more than any session's size, so a longer datagram shows. */
+	if ((r->b = net_batch_new((size_t)max_size + 1)) == NULL) {
+		free(r);
+		return NULL;
 	}
+	r->fd = fd;
+	r->max_size = max_size;
 	return r;
 }
 
@@ -69,6 +75,7 @@ refl_free(struct reflector *r)
 	for (i = 1; i < 65536; i++)
 		if (r->tab[i] != NULL)
 			refl_remove(r, (uint16_t)i, NULL, NULL);
+	net_batch_free(r->b);
 	free(r);
 }
 
@@ -111,6 +118,7 @@ refl_add(struct reflector *r, const struct refl_terms *t)
 		s->burst = BUCKET_MIN_BURST;
 	s->tokens = s->burst;
 	s->tb_last = 0;	/* set by the first probe */
+	s->dscp = -2;
 	r->tab[t->ssid] = s;
 	r->n++;
 	return 0;
@@ -191,32 +199,52 @@ refl_set_open(struct reflector *r, struct openpeers *o)
 	r->open = o;
 }
 
+/*
+ * Answers leave one by one, as soon as each is signed: its transmit
+ * timestamp is written just before, and a reply held back for the rest of
+ * its batch would carry that wait into the client's RTT.
+ */
+static void
+refl_send(struct reflector *r, struct refl_sess *s, const uint8_t *pkt,
+    size_t len, const struct net_addr *to, int tos)
+{
+	struct net_tx tx = { pkt, len, to, tos };
+
+	if (net_udp_send_batch(r->fd, &tx, 1) != 1) {
+		(void)net_socket_error(r->fd);
+		r->st.send_errors++;
+		return;
+	}
+	if (s != NULL)
+		s->reflected++;
+	r->st.reflected++;
+}
+
 /* A datagram that is no registered session's: an allowed plain sender's? */
 static void
-refl_open(struct reflector *r, size_t len, const struct net_rx *rx)
+refl_open(struct reflector *r, uint8_t *pkt, size_t len, const struct net_rx *rx)
 {
-	if (openpeers_reflect(r->open, r->pkt, len, rx, mono_ns(), wall_ns()) &&
-	    net_udp_send_tos(r->fd, r->pkt, len, &rx->from,
-	    rx->tos >= 0 ? rx->tos & 0xfc : -1) == (int)len)
-		r->st.reflected++;
+	if (openpeers_reflect(r->open, pkt, len, rx, mono_ns(), wall_ns()))
+		refl_send(r, NULL, pkt, len, &rx->from,
+		    rx->tos >= 0 ? rx->tos & 0xfc : -1);
 }
 
 /* The checks, cheapest first; NULL means drop in silence. */
 static struct refl_sess *
-refl_admit(struct reflector *r, size_t len, const struct net_rx *rx,
-    struct stamp_msg *m)
+refl_admit(struct reflector *r, uint8_t *pkt, size_t len,
+    const struct net_rx *rx, struct stamp_msg *m)
 {
 	struct refl_sess *s = NULL;
 
 	if (len > r->max_size)
 		return r->st.bad_length++, NULL;
 	int decoded = len >= STAMP_AUTH_LEN &&
-	    stamp_decode_sender(r->pkt, len, STAMP_AUTH, m) == 0;
+	    stamp_decode_sender(pkt, len, STAMP_AUTH, m) == 0;
 
 	if (decoded)
 		s = r->tab[m->ssid];
 	if (s == NULL && r->open != NULL && openpeers_allowed(r->open, &rx->from)) {
-		refl_open(r, len, rx);
+		refl_open(r, pkt, len, rx);
 		return NULL;
 	}
 	/* Too short, or malformed (an Error Estimate multiplier of 0). */
@@ -226,7 +254,7 @@ refl_admit(struct reflector *r, size_t len, const struct net_rx *rx,
 		return r->st.unknown_ssid++, NULL;
 	if (len != s->t.size)
 		return r->st.bad_length++, NULL;
-	if (stamp_auth_verify(s->mac, r->pkt, len) != 0)
+	if (stamp_auth_verify(s->mac, pkt, len) != 0)
 		return r->st.bad_hmac++, NULL;
 	if (!net_addr_equal(&rx->from, &s->t.peer))
 		return r->st.wrong_source++, NULL;
@@ -240,29 +268,25 @@ refl_admit(struct reflector *r, size_t len, const struct net_rx *rx,
 }
 
 static void
-refl_answer(struct reflector *r, struct refl_sess *s, size_t len,
+refl_answer(struct reflector *r, struct refl_sess *s, uint8_t *pkt, size_t len,
     const struct stamp_msg *in, const struct net_rx *rx)
 {
 	struct stamp_msg out;
-	int n;
 
 	stamp_reply_init(&out, in, (uint32_t)s->received++,
 	    ntp_from_unix_ns(rx->rx_wall_ns ? rx->rx_wall_ns : wall_ns()),
 	    rx->ttl, clocksync_err_est(mono_ns()));
 	out.ts = ntp_from_unix_ns(wall_ns());
 	/* Octets past the base stay as received: the reply is the same size. */
-	if (stamp_encode_reflector(r->pkt, len, STAMP_AUTH, &out) != 0 ||
-	    stamp_auth_sign(s->mac, r->pkt, len) != 0)
+	if (stamp_encode_reflector(pkt, len, STAMP_AUTH, &out) != 0 ||
+	    stamp_auth_sign(s->mac, pkt, len) != 0)
 		return;
-	/* Replies carry the DSCP the probe arrived with (ECN bits left clear),
-	 * so both directions see the same class of service. */
-	n = net_udp_send_tos(r->fd, r->pkt, len, &s->t.peer,
-	    rx->tos >= 0 ? rx->tos & 0xfc : -1);
-	if (n == (int)len) {
-		s->reflected++;
-		r->st.reflected++;
-	} else
-		r->st.send_errors++;
+	/* Replies carry the DSCP of the session's first probe (ECN bits
+	 * clear), so both directions see the same class of service, and a
+	 * remarking hop on the way in shows as a change, not followed. */
+	if (s->dscp == -2)
+		s->dscp = rx->tos >= 0 ? rx->tos & 0xfc : -1;
+	refl_send(r, s, pkt, len, &s->t.peer, s->dscp);
 }
 
 void
@@ -270,11 +294,12 @@ refl_on_readable(struct reflector *r)
 {
 	struct stamp_msg m;
 	struct refl_sess *s;
-	struct net_rx rx;
-	int i, n;
+	int i, n, round;
 
-	for (i = 0; i < REFL_BATCH; i++) {
-		n = net_udp_recv(r->fd, r->pkt, sizeof(r->pkt), &rx);
+	/* A bounded number of batches per call, so the control channel and
+	 * timers get their turn under a flood. */
+	for (round = 0; round < REFL_ROUNDS; round++) {
+		n = net_udp_recv_batch(r->fd, r->b);
 		if (n == PM_E_AGAIN)
 			return;
 		if (n < 0) {
@@ -282,12 +307,20 @@ refl_on_readable(struct reflector *r)
 			(void)net_socket_error(r->fd);
 			continue;
 		}
-		/* The kernel's running count: a client sees these as forward
-		 * loss, so the server must say they were its own. */
-		if (rx.dropped > r->st.host_drops)
-			r->st.host_drops = rx.dropped;
-		if ((s = refl_admit(r, (size_t)n, &rx, &m)) != NULL)
-			refl_answer(r, s, (size_t)n, &m, &rx);
+		for (i = 0; i < n; i++) {
+			uint8_t *pkt = r->b->buf + (size_t)i * r->b->size;
+			const struct net_rx *rx = &r->b->rx[i];
+			size_t len = (size_t)r->b->len[i];
+
+			/* The kernel's running count: a client sees these as
+			 * forward loss, so the server must say they were its own. */
+			if (rx->dropped > r->st.host_drops)
+				r->st.host_drops = rx->dropped;
+			if ((s = refl_admit(r, pkt, len, rx, &m)) != NULL)
+				refl_answer(r, s, pkt, len, &m, rx);
+		}
+		if (n < NET_BATCH)
+			return;
 	}
 }
 

@@ -11,6 +11,7 @@
 #include <linux/net_tstamp.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -19,6 +20,10 @@
 #include "parse.h"
 
 #define UDP_RCVBUF (4 * 1024 * 1024)
+#define NET_TS_RX (SOF_TIMESTAMPING_RX_SOFTWARE | SOF_TIMESTAMPING_SOFTWARE)
+#define NET_TS_TX (SOF_TIMESTAMPING_TX_SOFTWARE | SOF_TIMESTAMPING_OPT_ID | \
+    SOF_TIMESTAMPING_OPT_TSONLY)
+#define NET_CMSG_LEN 512	/* a transmit stamp with its error and address */
 
 int
 net_resolve_all(const char *host, uint16_t port, int socktype,
@@ -247,7 +252,10 @@ net_udp_options(int fd, int family)
 	/* Receive buffer: bursts must not look like network loss. */
 	(void)net_setopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, UDP_RCVBUF);
 	(void)net_setopt(fd, SOL_SOCKET, SO_RCVBUF, UDP_RCVBUF);
-	r |= net_setopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, 1);
+	/* Software receive stamps by SO_TIMESTAMPING, the interface transmit
+	 * stamps share; SO_TIMESTAMPNS where a kernel refuses it. */
+	if (net_setopt(fd, SOL_SOCKET, SO_TIMESTAMPING, NET_TS_RX) != 0)
+		r |= net_setopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, 1);
 	r |= net_setopt(fd, SOL_SOCKET, SO_RXQ_OVFL, 1);
 	if (family == AF_INET6) {
 		r |= net_setopt(fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, 1);
@@ -300,6 +308,7 @@ net_icmp_open(int family, int *raw)
 static void
 net_rx_cmsgs(struct msghdr *msg, struct net_rx *rx)
 {
+	struct scm_timestamping tss;
 	struct cmsghdr *c;
 	struct timespec ts;
 	int v;
@@ -308,6 +317,13 @@ net_rx_cmsgs(struct msghdr *msg, struct net_rx *rx)
 		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_TIMESTAMPNS) {
 			memcpy(&ts, CMSG_DATA(c), sizeof(ts));
 			rx->rx_wall_ns = (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+		} else if (c->cmsg_level == SOL_SOCKET &&
+		    c->cmsg_type == SCM_TIMESTAMPING) {
+			/* ts[0] is the software stamp; zero when none was taken. */
+			memcpy(&tss, CMSG_DATA(c), sizeof(tss));
+			if (tss.ts[0].tv_sec != 0 || tss.ts[0].tv_nsec != 0)
+				rx->rx_wall_ns = (int64_t)tss.ts[0].tv_sec *
+				    1000000000LL + tss.ts[0].tv_nsec;
 		} else if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_RXQ_OVFL) {
 			memcpy(&rx->dropped, CMSG_DATA(c), sizeof(rx->dropped));
 		} else if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_TOS) {
@@ -323,46 +339,76 @@ net_rx_cmsgs(struct msghdr *msg, struct net_rx *rx)
 	}
 }
 
-int
-net_udp_recv(int fd, void *buf, size_t len, struct net_rx *rx)
+/* Fresh fields for datagram i's receive. */
+static void
+net_batch_arm(struct net_batch *b, unsigned i, int data)
 {
-	union {
-		char b[256];
-		struct cmsghdr align;
-	} cbuf;
-	struct iovec iov = { buf, len };
-	struct msghdr msg;
-	ssize_t n;
+	struct msghdr *h = &b->m[i].msg_hdr;
 
-	memset(&msg, 0, sizeof(msg));
-	msg.msg_name = &rx->from.ss;
-	msg.msg_namelen = sizeof(rx->from.ss);
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	msg.msg_control = cbuf.b;
-	msg.msg_controllen = sizeof(cbuf.b);
-	if ((n = recvmsg(fd, &msg, MSG_TRUNC)) < 0)
-		return errno == EAGAIN || errno == EWOULDBLOCK ? PM_E_AGAIN : PM_E_SYS;
-	rx->from.len = msg.msg_namelen;
-	rx->rx_wall_ns = 0;
-	rx->ttl = -1;
-	rx->tos = -1;
-	rx->dropped = 0;	/* the kernel sends the counter only once it is non-zero */
-	net_rx_cmsgs(&msg, rx);
-	/* MSG_TRUNC returns the real datagram length: callers see oversize. */
-	return (int)(n > (ssize_t)INT32_MAX ? INT32_MAX : n);
+	memset(h, 0, sizeof(*h));
+	if (data) {
+		b->iov[i].iov_base = b->buf + (size_t)i * b->size;
+		b->iov[i].iov_len = b->size;
+		h->msg_iov = &b->iov[i];
+		h->msg_iovlen = 1;
+		h->msg_name = &b->rx[i].from.ss;
+		h->msg_namelen = sizeof(b->rx[i].from.ss);
+	}
+	h->msg_control = b->cmsg + (size_t)i * NET_CMSG_LEN;
+	h->msg_controllen = NET_CMSG_LEN;
+}
+
+struct net_batch *
+net_batch_new(size_t size)
+{
+	struct net_batch *b = calloc(1, sizeof(*b));
+
+	if (b == NULL)
+		return NULL;
+	b->size = size;
+	b->buf = malloc(size * NET_BATCH);
+	b->cmsg = malloc((size_t)NET_CMSG_LEN * NET_BATCH);
+	if (b->buf == NULL || b->cmsg == NULL) {
+		net_batch_free(b);
+		return NULL;
+	}
+	return b;
+}
+
+void
+net_batch_free(struct net_batch *b)
+{
+	if (b == NULL)
+		return;
+	free(b->buf);
+	free(b->cmsg);
+	free(b);
 }
 
 int
-net_udp_send(int fd, const void *buf, size_t len, const struct net_addr *to)
+net_udp_recv_batch(int fd, struct net_batch *b)
 {
-	ssize_t n;
+	unsigned i;
+	int n;
 
-	n = sendto(fd, buf, len, MSG_DONTWAIT,
-	    to ? (const struct sockaddr *)&to->ss : NULL, to ? to->len : 0);
-	if (n < 0)
+	for (i = 0; i < NET_BATCH; i++)
+		net_batch_arm(b, i, 1);
+	/* MSG_TRUNC: each length is the datagram's own, so callers see oversize. */
+	if ((n = recvmmsg(fd, b->m, NET_BATCH, MSG_TRUNC | MSG_DONTWAIT, NULL)) < 0)
 		return errno == EAGAIN || errno == EWOULDBLOCK ? PM_E_AGAIN : PM_E_SYS;
-	return (int)n;
+	for (i = 0; i < (unsigned)n; i++) {
+		struct net_rx *rx = &b->rx[i];
+
+		rx->from.len = b->m[i].msg_hdr.msg_namelen;
+		rx->rx_wall_ns = 0;
+		rx->ttl = -1;
+		rx->tos = -1;
+		rx->dropped = 0;	/* sent only once it is non-zero */
+		net_rx_cmsgs(&b->m[i].msg_hdr, rx);
+		b->len[i] = b->m[i].msg_len > INT32_MAX ? INT32_MAX :
+		    (int)b->m[i].msg_len;
+	}
+	return n;
 }
 
 int
@@ -382,71 +428,82 @@ net_addr_any(struct net_addr *a, int family)
 }
 
 int
-net_udp_send_tos(int fd, const void *buf, size_t len, const struct net_addr *to,
-    int tos)
+net_udp_send_batch(int fd, const struct net_tx *tx, unsigned n)
 {
 	union {
 		char b[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} cbuf;
-	struct iovec iov = { (void *)(uintptr_t)buf, len };
-	struct msghdr msg;
-	struct cmsghdr *c;
-	ssize_t n;
+		size_t align;	/* a cmsghdr's alignment */
+	} cbuf[NET_BATCH];
+	struct mmsghdr m[NET_BATCH];
+	struct iovec iov[NET_BATCH];
+	unsigned i;
+	int r;
 
-	if (tos < 0)
-		return net_udp_send(fd, buf, len, to);
-	memset(&msg, 0, sizeof(msg));
-	memset(&cbuf, 0, sizeof(cbuf));
-	msg.msg_name = to ? (void *)(uintptr_t)&to->ss : NULL;
-	msg.msg_namelen = to ? to->len : 0;
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	msg.msg_control = cbuf.b;
-	msg.msg_controllen = sizeof(cbuf.b);
-	c = CMSG_FIRSTHDR(&msg);
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	if (to != NULL && to->ss.ss_family == AF_INET6) {
-		c->cmsg_level = IPPROTO_IPV6;
-		c->cmsg_type = IPV6_TCLASS;
-	} else {
-		c->cmsg_level = IPPROTO_IP;
-		c->cmsg_type = IP_TOS;
+	if (n > NET_BATCH)
+		n = NET_BATCH;
+	memset(m, 0, n * sizeof(m[0]));
+	for (i = 0; i < n; i++) {
+		struct msghdr *h = &m[i].msg_hdr;
+		struct cmsghdr *c;
+
+		iov[i].iov_base = (void *)(uintptr_t)tx[i].buf;
+		iov[i].iov_len = tx[i].len;
+		h->msg_iov = &iov[i];
+		h->msg_iovlen = 1;
+		if (tx[i].to != NULL) {
+			h->msg_name = (void *)(uintptr_t)&tx[i].to->ss;
+			h->msg_namelen = tx[i].to->len;
+		}
+		if (tx[i].tos < 0)
+			continue;
+		memset(&cbuf[i], 0, sizeof(cbuf[i]));
+		h->msg_control = cbuf[i].b;
+		h->msg_controllen = sizeof(cbuf[i].b);
+		c = CMSG_FIRSTHDR(h);
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		c->cmsg_level = tx[i].to != NULL && tx[i].to->ss.ss_family ==
+		    AF_INET6 ? IPPROTO_IPV6 : IPPROTO_IP;
+		c->cmsg_type = c->cmsg_level == IPPROTO_IPV6 ? IPV6_TCLASS : IP_TOS;
+		memcpy(CMSG_DATA(c), &tx[i].tos, sizeof(int));
 	}
-	memcpy(CMSG_DATA(c), &tos, sizeof(tos));
-	if ((n = sendmsg(fd, &msg, MSG_DONTWAIT)) < 0)
+	/* The kernel stops at the first datagram it refuses and says how many
+	 * went before it; that one's error is then reported by itself. */
+	if ((r = sendmmsg(fd, m, n, MSG_DONTWAIT)) < 0)
 		return errno == EAGAIN || errno == EWOULDBLOCK ? PM_E_AGAIN : PM_E_SYS;
-	return (int)n;
+	return r;
 }
 
 int
 net_tx_timestamps(int fd)
 {
-	int flags = SOF_TIMESTAMPING_TX_SOFTWARE | SOF_TIMESTAMPING_SOFTWARE |
-	    SOF_TIMESTAMPING_OPT_ID | SOF_TIMESTAMPING_OPT_TSONLY;
+	/* Added to the receive stamps: the option sets every flag at once. */
+	int flags = NET_TS_TX | SOF_TIMESTAMPING_SOFTWARE |
+	    (net_rx_timestamping(fd) ? NET_TS_RX : 0);
 
 	return net_setopt(fd, SOL_SOCKET, SO_TIMESTAMPING, flags);
 }
 
 int
-net_tx_timestamp_read(int fd, uint32_t *id, int64_t *wall_ns)
+net_rx_timestamping(int fd)
 {
-	union {
-		char b[512];
-		struct cmsghdr align;
-	} cbuf;
-	struct msghdr msg;
-	struct cmsghdr *c;
+	socklen_t len = sizeof(int);
+	int flags = 0;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_TIMESTAMPING, &flags, &len) != 0)
+		return 0;
+	return (flags & SOF_TIMESTAMPING_RX_SOFTWARE) != 0;
+}
+
+/* A transmit stamp's id and time: 0, or PM_E_FORMAT for an ICMP error. */
+static int
+net_tx_stamp_parse(struct msghdr *msg, uint32_t *id, int64_t *wall_ns)
+{
 	struct scm_timestamping ts;
 	struct sock_extended_err ee;
+	struct cmsghdr *c;
 	int have_ts = 0, have_id = 0;
 
-	memset(&msg, 0, sizeof(msg));
-	msg.msg_control = cbuf.b;
-	msg.msg_controllen = sizeof(cbuf.b);
-	if (recvmsg(fd, &msg, MSG_ERRQUEUE | MSG_DONTWAIT) < 0)
-		return PM_E_AGAIN;
-	for (c = CMSG_FIRSTHDR(&msg); c != NULL; c = CMSG_NXTHDR(&msg, c)) {
+	for (c = CMSG_FIRSTHDR(msg); c != NULL; c = CMSG_NXTHDR(msg, c)) {
 		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPING) {
 			memcpy(&ts, CMSG_DATA(c), sizeof(ts));
 			*wall_ns = (int64_t)ts.ts[0].tv_sec * 1000000000LL +
@@ -461,8 +518,26 @@ net_tx_timestamp_read(int fd, uint32_t *id, int64_t *wall_ns)
 			}
 		}
 	}
-	/* Anything else on the error queue (an ICMP error) is read and dropped. */
 	return have_ts && have_id ? 0 : PM_E_FORMAT;
+}
+
+int
+net_tx_timestamp_read_batch(int fd, struct net_batch *b, uint32_t *id,
+    int64_t *wall_ns)
+{
+	unsigned i, k = 0;
+	int n;
+
+	for (i = 0; i < NET_BATCH; i++)
+		net_batch_arm(b, i, 0);
+	if ((n = recvmmsg(fd, b->m, NET_BATCH, MSG_ERRQUEUE | MSG_DONTWAIT,
+	    NULL)) <= 0)
+		return PM_E_AGAIN;
+	/* Anything else on the error queue (an ICMP error) is read and dropped. */
+	for (i = 0; i < (unsigned)n; i++)
+		if (net_tx_stamp_parse(&b->m[i].msg_hdr, &id[k], &wall_ns[k]) == 0)
+			k++;
+	return (int)k;
 }
 
 int

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include "err.h"
 
 #define NET_ADDRSTRLEN 64
@@ -72,20 +73,54 @@ int net_udp_open(int family, const struct net_addr *bind_to,
  * CAP_NET_RAW). *raw tells which. Same options as net_udp_open.
  */
 int net_icmp_open(int family, int *raw) PM_MUST_CHECK;
-/* Returns the bytes received, PM_E_AGAIN, or PM_E_SYS. */
-int net_udp_recv(int fd, void *buf, size_t len, struct net_rx *rx) PM_MUST_CHECK;
-/* Returns the bytes sent or PM_E_AGAIN / PM_E_SYS. to may be NULL if connected. */
-int net_udp_send(int fd, const void *buf, size_t len, const struct net_addr *to) PM_MUST_CHECK;
-/* As net_udp_send, with this datagram's TOS / traffic class (-1: socket default). */
-int net_udp_send_tos(int fd, const void *buf, size_t len,
-    const struct net_addr *to, int tos) PM_MUST_CHECK;
+/*
+ * Datagrams move NET_BATCH at a time, one system call for the lot
+ * (recvmmsg, sendmmsg): at 100,000 probes/s the calls, not the packets,
+ * are most of the cost.
+ */
+#define NET_BATCH 64
+
+/* Room to receive NET_BATCH datagrams of up to size octets each. */
+struct net_batch {
+	size_t size;
+	uint8_t *buf;			/* datagram i at buf + i * size */
+	int len[NET_BATCH];		/* its real length: > size when truncated */
+	struct net_rx rx[NET_BATCH];
+	struct mmsghdr m[NET_BATCH];
+	struct iovec iov[NET_BATCH];
+	char *cmsg;
+};
+struct net_batch *net_batch_new(size_t size);
+void net_batch_free(struct net_batch *b);
+/* What the socket holds, up to NET_BATCH: the count, PM_E_AGAIN or PM_E_SYS. */
+int net_udp_recv_batch(int fd, struct net_batch *b) PM_MUST_CHECK;
+
+/* One datagram to send: to NULL on a connected socket, tos -1 for the default. */
+struct net_tx {
+	const void *buf;
+	size_t len;
+	const struct net_addr *to;
+	int tos;
+};
+/*
+ * Send up to NET_BATCH datagrams in one call: how many went, from the
+ * first (fewer when the kernel refused one: it is then tx[returned], and
+ * sending it alone gives its error), or PM_E_AGAIN / PM_E_SYS for tx[0].
+ */
+int net_udp_send_batch(int fd, const struct net_tx *tx, unsigned n) PM_MUST_CHECK;
 /*
  * Software transmit timestamps (SO_TIMESTAMPING with OPT_ID): the kernel
  * queues one per datagram sent, numbered 0, 1, 2 ... on the error queue.
  */
 int net_tx_timestamps(int fd) PM_MUST_CHECK;
-/* The next transmit timestamp: 0 with *id and *wall_ns, or PM_E_AGAIN. */
-int net_tx_timestamp_read(int fd, uint32_t *id, int64_t *wall_ns);
+/*
+ * The transmit timestamps queued so far (up to NET_BATCH, b's cmsg room
+ * used): their count with id[] and wall_ns[] filled, or PM_E_AGAIN.
+ */
+int net_tx_timestamp_read_batch(int fd, struct net_batch *b, uint32_t *id,
+    int64_t *wall_ns);
+/* 1 when receive stamps come by SO_TIMESTAMPING, 0 by SO_TIMESTAMPNS. */
+int net_rx_timestamping(int fd);
 /* DSCP (0..63) on every datagram the socket sends. */
 int net_set_dscp(int fd, int family, int dscp) PM_MUST_CHECK;
 /* Fix the peer of a UDP socket: the kernel then drops datagrams from others. */
