@@ -4,6 +4,7 @@
  * their last replies and then collect the reflector's final count, which
  * fixes the direction of their last losses.
  */
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -181,6 +182,13 @@ client_setup(struct client *c)
 
 	signal(SIGPIPE, SIG_IGN);
 	ev_precise_timers();
+	/* Asked for and refused: say so rather than measure late sends. */
+	if (c->o->realtime && ev_realtime() != 0) {
+		log_warnx("--realtime: cannot run at SCHED_FIFO priority 1: %s "
+		    "(needs root, CAP_SYS_NICE or an RLIMIT_RTPRIO of 1)",
+		    strerror(errno));
+		return EXIT_USAGE;
+	}
 	if (!serverless(c) && tls_ctx_new(TLS_ROLE_CLIENT, &tf, &c->tls, err,
 	    sizeof(err)) != 0) {
 		log_warnx("%s", err);

@@ -30,6 +30,7 @@ struct client_opts {
 	const char *server;		/* as given, for messages and the history */
 	int64_t interval_ns;
 	int poisson;			/* exponential spacing around interval_ns */
+	int realtime;			/* probe thread at SCHED_FIFO */
 	int dscp;			/* -1: leave the default */
 	int64_t timeout_ns;		/* loss timeout */
 	int64_t deadline_ns;		/* -w; 0 = none */

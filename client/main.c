@@ -20,7 +20,7 @@ struct client_conf {
 	char *on_loss, *metrics;
 	int64_t interval, deadline, timeout, renew_gap, renew_gap_max, status;
 	uint32_t count, size, renew_after, renew_window, renew_loss, renew_max, dscp;
-	int json, renew, quiet, verbose, poisson, dscp_set;
+	int json, renew, quiet, verbose, poisson, realtime, dscp_set;
 };
 
 #define S 1000000000ULL
@@ -43,6 +43,8 @@ static const struct conf_key client_keys[] = {
 	K("size", CONF_U32, size, 16, 8972, "N", "-s: probe size, octets (STAMP 112.., default 112; ICMP 16.., default 64;\n"
 	    "                               at most the path MTU less headers: never fragmented)"),
 	K("poisson", CONF_FLAG, poisson, 0, 0, NULL, "exponential (Poisson) spacing with the interval as mean"),
+	K("realtime", CONF_FLAG, realtime, 0, 0, NULL, "run the probe thread at SCHED_FIFO priority 1, so a busy CPU\n"
+	    "                               does not make it late (needs root, CAP_SYS_NICE or RLIMIT_RTPRIO)"),
 	K("dscp", CONF_U32, dscp, 0, 63, "N", "DSCP of the probes (0..63; the server replies with the same)"),
 	K("json", CONF_FLAG, json, 0, 0, NULL, "print one JSON object at exit instead of lines"),
 	K("status", CONF_DURATION, status, 100000000ULL, 86400 * S, "DUR", "print a one-line status this often (on stderr)"),
@@ -183,6 +185,7 @@ to_opts(const struct client_conf *c, struct client_opts *o)
 	o->metrics = c->metrics;
 	o->interval_ns = c->interval;
 	o->poisson = c->poisson;
+	o->realtime = c->realtime;
 	o->dscp = c->dscp_set ? (int)c->dscp : -1;
 	o->timeout_ns = c->timeout;
 	o->deadline_ns = c->deadline;

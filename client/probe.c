@@ -155,7 +155,7 @@ probe_encode(struct probe *p, uint8_t *pkt, int64_t mono, int64_t wall)
 }
 
 /* Move kernel transmit stamps onto the probes they belong to. */
-static void
+static int
 probe_tx_stamps(struct probe *p, int64_t window_ns)
 {
 	uint32_t id[NET_BATCH];
@@ -164,13 +164,14 @@ probe_tx_stamps(struct probe *p, int64_t window_ns)
 
 	if ((n = net_tx_timestamp_read_batch(p->fd, p->rxb, id, wall)) <= 0 ||
 	    p->fate == NULL)
-		return;
+		return n > 0 ? n : 0;
 	mono_now = mono_ns();
 	wall_now = wall_ns();
 	for (i = 0; i < n; i++)
 		if ((uint32_t)(p->tx_sent - id[i]) <= 1024 && id[i] < p->tx_sent)
 			fate_tx_time(p->fate, p->tx_seq[id[i] % 1024],
 			    mono_now - (wall_now - wall[i]), window_ns);
+	return n;
 }
 
 /* Once per session: the probes no longer fit the path (its MTU shrank, or
@@ -343,8 +344,10 @@ probe_recv(struct probe *p, int readable, int errqueue, probe_reply_cb cb,
 {
 	int i, n;
 
-	if (p->tx_stamps && errqueue)
-		probe_tx_stamps(p, p->interval_ns / 2);
+	/* No stamp behind the error flag: an ICMP error (the reflector's port
+	 * closed). Take it, or the flag stays up and wakes the loop again. */
+	if (errqueue && (!p->tx_stamps || probe_tx_stamps(p, p->interval_ns / 2) == 0))
+		(void)net_socket_error(p->fd);
 	if (!readable)
 		return 0;
 	if ((n = net_udp_recv_batch(p->fd, p->rxb)) < 0) {

@@ -231,7 +231,10 @@ session_record(struct client *c, struct probe *p, const char *mode,
 	hs.interval_ns = p->interval_ns;
 	hs.size = p->size;
 	hs.timeout_ns = c->o->timeout_ns;
-	hs.timestamping = p->tx_stamps ? "kernel-tx+rx" : "kernel-rx";
+	/* Both by SO_TIMESTAMPING as a rule; "-ns": receive stamps by
+	 * SO_TIMESTAMPNS, the kernel having refused the other. */
+	hs.timestamping = p->tx_stamps ? (p->rx_timestamping ? "kernel-tx+rx" :
+	    "kernel-tx+rx-ns") : p->rx_timestamping ? "kernel-rx" : "kernel-rx-ns";
 	hs.started_ns = wall_ns();
 	hs.dscp = c->o->dscp;
 	p->hist_id = history_session_begin(c->hist, &hs);

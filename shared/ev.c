@@ -2,6 +2,7 @@
  * ev: epoll dispatch with a handler table indexed by fd.
  */
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -134,6 +135,15 @@ void
 ev_precise_timers(void)
 {
 	(void)prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0);
+}
+
+int
+ev_realtime(void)
+{
+	struct sched_param sp = { .sched_priority = 1 };
+
+	return sched_setscheduler(0, SCHED_FIFO | SCHED_RESET_ON_FORK, &sp) == 0 ?
+	    0 : PM_E_SYS;
 }
 
 int

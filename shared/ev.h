@@ -30,6 +30,13 @@ int ev_stopped(const struct ev *ev);
  * deadline instead of the default 50 us slack (for probe pacing).
  */
 void ev_precise_timers(void);
+/*
+ * Run the calling thread at SCHED_FIFO priority 1, above every ordinary
+ * task, so a busy CPU does not delay its timers (chronyd -P). Threads and
+ * processes it creates afterwards start as ordinary tasks again. 0, or
+ * PM_E_SYS (errno EPERM without root, CAP_SYS_NICE or RLIMIT_RTPRIO).
+ */
+int ev_realtime(void) PM_MUST_CHECK;
 /* A timerfd on CLOCK_MONOTONIC. */
 int ev_timer_new(void) PM_MUST_CHECK;
 /* Fire at an absolute monotonic time (ns), once. */

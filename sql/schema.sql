@@ -34,8 +34,10 @@ CREATE TABLE sessions (
     size          INTEGER NOT NULL,        -- probe UDP payload size, octets
     timeout_ns    INTEGER NOT NULL,        -- loss timeout in force
     timestamping  TEXT NOT NULL,           -- 'kernel-tx+rx' (kernel send and receive
-                                           -- times) or 'kernel-rx' (send time from the
-                                           -- clock just before the send call)
+                                           -- times, SO_TIMESTAMPING) or 'kernel-rx' (send
+                                           -- time from the clock just before the send
+                                           -- call); a '-ns' suffix: receive times by
+                                           -- SO_TIMESTAMPNS
     started_ns    INTEGER NOT NULL,
     ended_ns      INTEGER,                 -- NULL while the session runs
     end_reason    TEXT,                    -- 'renewed', 'stopped', 'aborted' (control channel lost)
