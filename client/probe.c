@@ -14,6 +14,8 @@
 #include "timeutil.h"
 #include "tls.h"
 
+#define BAD_REPLIES_WARN 10	/* failed replies, none good: say so */
+
 int
 probe_open(struct probe *p, int family)
 {
@@ -305,6 +307,23 @@ probe_owd(struct probe *p, const struct stamp_msg *m, const struct net_rx *rx,
 	return owd;
 }
 
+/*
+ * Once per session: replies keep coming and none passes the checks. With
+ * --stamp that is most often the wrong key, which would otherwise look
+ * like a path losing every probe.
+ */
+static void
+probe_all_bad(struct probe *p)
+{
+	char addr[NET_ADDRSTRLEN];
+
+	net_addr_str(&p->remote, addr, sizeof(addr));
+	log_warnx("%s: %d replies failed the size, SSID or HMAC check and none "
+	    "passed; they count as lost%s", addr, BAD_REPLIES_WARN, p->plain &&
+	    p->mode == STAMP_AUTH ? " (is --stamp-key-file the reflector's key?)" :
+	    p->plain ? " (is it a STAMP reflector, and unauthenticated?)" : "");
+}
+
 static void
 probe_one(struct probe *p, const uint8_t *pkt, int n, const struct net_rx *rx,
     probe_reply_cb cb, void *arg)
@@ -322,7 +341,8 @@ probe_one(struct probe *p, const uint8_t *pkt, int n, const struct net_rx *rx,
 	if (n != (int)p->size || stamp_decode_reflector(pkt, (size_t)n,
 	    p->mode, &m) != 0 || (m.ssid != p->ssid && !(p->plain && m.ssid == 0)) ||
 	    (p->mode == STAMP_AUTH && stamp_auth_verify(p->mac, pkt, (size_t)n) != 0)) {
-		p->bad_replies++;
+		if (++p->bad_replies == BAD_REPLIES_WARN && !p->got_reply)
+			probe_all_bad(p);
 		return;
 	}
 	dwell = ntp_to_unix_ns(m.ts) - ntp_to_unix_ns(m.rx_ts);

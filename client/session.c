@@ -278,13 +278,17 @@ probe_watch(struct client *c, struct probe *p)
 static void on_reply(void *arg, struct probe *p, uint64_t seq, int64_t rtt_ns,
     int ttl, enum fate_rx kind, const struct fate_owd *owd);
 
-/* A few batches: a backlog after a stall drains faster than it grows. */
+/*
+ * Until the socket is empty, or 16 batches: a backlog after a stall drains
+ * faster than it grows, and replies that came in time are read before the
+ * timeouts are checked.
+ */
 static void
 poll_replies(struct client *c, struct probe *p)
 {
 	int i;
 
-	for (i = 0; p != NULL && p->poll_replies && i < 4; i++)
+	for (i = 0; p != NULL && p->poll_replies && i < 16; i++)
 		if (probe_recv(p, 1, 0, on_reply, c) < PROBE_RX_BATCH)
 			break;
 }
