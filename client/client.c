@@ -148,7 +148,10 @@ on_tick(struct ev *ev, int fd, uint32_t events, void *arg)
 {
 	(void)ev;
 	(void)events;
-	(void)ev_timer_read(fd);
+	/* Nothing to read: a send ran the tick and re-armed this timer after
+	 * it had fired in the same wake-up. */
+	if (ev_timer_read(fd) == 0)
+		return;
 	tick(arg, mono_ns());
 }
 

@@ -98,7 +98,7 @@ void session_finish(struct client *c, struct probe *p,
 void session_granted(struct client *c, const struct ctl_grant *g);
 void session_open(struct client *c);
 void session_retire(struct client *c);
-/* Read the sending session's replies, when they are read at each send. */
+/* Read what the sending session's socket holds, before timeouts are checked. */
 void session_poll_replies(struct client *c);
 void storage_check(struct client *c, int r);
 void on_ctl_msg(void *arg, const struct ctl_msg *m);

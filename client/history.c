@@ -10,7 +10,6 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/file.h>
-#include <sys/resource.h>
 #include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,7 +22,7 @@
 #define HISTORY_ROWS_MAX (1u << 20)	/* rows held while the database fails */
 #define HISTORY_META_MAX 4096
 #define WRITER_WAKE_SEC 1
-#define WRITER_NICE 10	/* relative to the probe thread (0 by default) */
+#define WRITER_NICE 10	/* added to the probe thread's nice value */
 #define TRUNCATE_EVERY 10		/* try to shrink the WAL every 10 s */
 
 extern const char pm_schema_sql[];
@@ -240,6 +239,15 @@ batch_reserve(void **arr, size_t *cap, size_t need, size_t elem, size_t max)
 static void
 batch_move(struct history *h, struct batch *dst, struct batch *src)
 {
+	/* The usual case, the writer's batch written out: swap the buffers, so
+	 * the probe thread never waits on a copy under the lock. */
+	if (dst->nrows == 0 && dst->nmeta == 0) {
+		struct batch t = *dst;
+
+		*dst = *src;
+		*src = t;
+		return;
+	}
 	if (src->nrows > 0 && batch_reserve((void **)&dst->rows, &dst->caprows,
 	    dst->nrows + src->nrows, sizeof(*dst->rows), HISTORY_ROWS_MAX) == 0) {
 		memcpy(dst->rows + dst->nrows, src->rows, src->nrows * sizeof(*src->rows));
@@ -363,13 +371,15 @@ writer_run(void *arg)
 	struct history *h = arg;
 	struct timespec ts;
 	unsigned wakes = 0;
-	int stop = 0;
+	int stop = 0, lowered;
 	size_t n;
 
 	/* The writer can wait (its rows are held in memory meanwhile); the
 	 * probe thread's deadlines cannot. Lower its weight so that, with the
-	 * CPUs busy, the scheduler runs the prober first. */
-	(void)setpriority(PRIO_PROCESS, (id_t)gettid(), WRITER_NICE);
+	 * CPUs busy, the scheduler runs the prober first (on Linux nice()
+	 * changes this thread alone). Refused, it competes as an equal. */
+	lowered = nice(WRITER_NICE);
+	(void)lowered;
 	while (!stop) {
 		pthread_mutex_lock(&h->mu);
 		if (!h->kick && !h->stop) {

@@ -93,8 +93,6 @@ probe_start_plain(struct probe *p, const struct net_addr *dest,
 	p->mode = key ? STAMP_AUTH : STAMP_UNAUTH;
 	if (key != NULL && (p->mac = stamp_mac_new(key)) == NULL)
 		return PM_E_NOMEM;
-	if (key != NULL)
-		p->key = *key;
 	p->size = size;
 	p->interval_ns = interval_ns;
 	p->remote = *dest;
@@ -201,18 +199,20 @@ unsigned
 probe_send(struct probe *p, unsigned n)
 {
 	struct net_tx tx[NET_BATCH];
-	int64_t first = mono_ns(), mono, wall, window;
+	uint64_t first_seq;
+	int64_t first = mono_ns(), mono, wall, call;
 	unsigned i, off = 0;
 	int r;
 
 	if (n > NET_BATCH)
 		n = NET_BATCH;
+	first_seq = fate_next_seq(p->fate);
 	for (i = 0; i < n; i++) {
 		uint8_t *pkt = p->txbuf + (size_t)i * p->size;
 
 		/* Each probe's own clock reads: the timestamp on the wire, and
 		 * the time its RTT and forward delay start from until the
-		 * kernel's transmit stamp moves them. */
+		 * kernel's transmit stamp (or the send call) moves them. */
 		mono = i == 0 ? first : mono_ns();
 		wall = wall_ns();
 		if (probe_encode(p, pkt, mono, wall) != 0)
@@ -225,27 +225,34 @@ probe_send(struct probe *p, unsigned n)
 		tx[i] = (struct net_tx){ pkt, p->size, NULL, -1 };
 	}
 	n = i;
+	call = mono_ns();
+	/* Each datagram is handed to the kernel once, so each uses one stamp
+	 * id at most. The kernel stops at one it refuses: counted, skipped. */
 	while (off < n) {
-		if ((r = net_udp_send_batch(p->fd, tx + off, n - off)) > 0) {
+		r = net_udp_send_batch(p->fd, tx + off, n - off);
+		if (r > 0)
 			off += (unsigned)r;
-			continue;
-		}
+		if (off >= n)
+			break;
 		p->send_errors++;
 		if (r == PM_E_SYS && errno == EMSGSIZE)
 			probe_too_big(p);
 		(void)net_socket_error(p->fd);
 		off++;
 	}
+	/* A stamp is a probe's when taken between its encoding and the call's
+	 * return (or within half an interval of its encoding). */
+	p->tx_window = mono_ns() - first;
+	if (p->tx_window < p->interval_ns / 2)
+		p->tx_window = p->interval_ns / 2;
 	/* A software stamp is taken as the packet leaves, before the call
 	 * returns: reading them now spares the event loop a wake-up for the
-	 * error queue a moment later. A stamp is a probe's when it was taken
-	 * between the probe's encoding and the call's return (or within half
-	 * an interval of its encoding). */
-	window = mono_ns() - first;
-	if (window < p->interval_ns / 2)
-		window = p->interval_ns / 2;
+	 * error queue a moment later. Without stamps, RTTs start at the call. */
 	if (p->tx_stamps)
-		probe_tx_stamps(p, window);
+		probe_tx_stamps(p, p->tx_window);
+	else
+		for (i = 0; i < n; i++)
+			fate_tx_time(p->fate, first_seq + i, call, p->tx_window);
 	return n;
 }
 
@@ -364,9 +371,11 @@ probe_recv(struct probe *p, int readable, int errqueue, probe_reply_cb cb,
 {
 	int i, n;
 
+	if (p->rxb == NULL)
+		return 0;	/* opening: nothing is ours yet */
 	/* No stamp behind the error flag: an ICMP error (the reflector's port
 	 * closed). Take it, or the flag stays up and wakes the loop again. */
-	if (errqueue && (!p->tx_stamps || probe_tx_stamps(p, p->interval_ns / 2) == 0))
+	if (errqueue && (!p->tx_stamps || probe_tx_stamps(p, p->tx_window) == 0))
 		(void)net_socket_error(p->fd);
 	if (!readable)
 		return 0;
@@ -385,9 +394,12 @@ probe_recv(struct probe *p, int readable, int errqueue, probe_reply_cb cb,
 			p->host_drops = rx->dropped;
 		if (p->fate == NULL)
 			continue;
-		if ((size_t)len >= p->rxb->size)
-			p->bad_replies++;	/* longer than any reply: truncated */
-		else if (p->icmp)
+		/* Longer than any reply (truncated): not ours. A raw ICMP
+		 * socket also sees other programs' larger echo replies. */
+		if ((size_t)len >= p->rxb->size) {
+			if (!p->icmp)
+				p->bad_replies++;
+		} else if (p->icmp)
 			probe_one_icmp(p, pkt, len, rx, cb, arg);
 		else
 			probe_one(p, pkt, len, rx, cb, arg);

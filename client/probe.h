@@ -37,7 +37,7 @@ struct probe {
 	int got_reply;			/* 0 none yet, 1 first, 2 recorded */
 	uint32_t after_n, after_lost;	/* first probes after a renewal */
 	struct net_addr local, remote;
-	struct stamp_key key;		/* kept for --keylog */
+	struct stamp_key key;		/* kept for --keylog (pktmon sessions only) */
 	struct stamp_mac *mac;		/* NULL when unauthenticated */
 	struct fate *fate;
 	int icmp;			/* 0 STAMP, 1 ICMP datagram, 2 ICMP raw */
@@ -53,6 +53,7 @@ struct probe {
 	uint64_t bad_replies;		/* wrong size, SSID or HMAC: dropped */
 	int warned_mtu;			/* said once that probes do not fit */
 	int poll_replies;		/* replies read at each send, not on arrival */
+	int64_t tx_window;		/* how long after its encoding a stamp is a probe's */
 	int rx_timestamping;		/* receive stamps by SO_TIMESTAMPING */
 	struct net_batch *rxb;		/* replies and transmit stamps, a batch at a time */
 	uint8_t *txbuf;			/* NET_BATCH probes being sent */
@@ -96,8 +97,9 @@ unsigned probe_send(struct probe *p, unsigned n);
 typedef void (*probe_reply_cb)(void *arg, struct probe *p, uint64_t seq,
     int64_t rtt_ns, int ttl, enum fate_rx kind, const struct fate_owd *owd);
 /*
- * Take what the socket has: replies when readable, transmit timestamps
- * when the kernel flagged the error queue (so neither costs an empty read).
+ * Take what the socket has, one batch: replies when readable, transmit
+ * timestamps (or an ICMP error) when the kernel flagged the error queue.
+ * The number of datagrams read.
  */
 unsigned probe_recv(struct probe *p, int readable, int errqueue,
     probe_reply_cb cb, void *arg);

@@ -265,7 +265,8 @@ session_record(struct client *c, struct probe *p, const char *mode,
  * client for each one: that halves the wake-ups, which cost more than all
  * the rest of a probe (tens of microseconds each on a virtual machine).
  * RTTs come from kernel stamps, so only the reading waits, at most one
- * interval; the error queue (transmit stamps) still wakes it.
+ * interval (with Poisson gaps, the 50 ms tick); the error queue (transmit
+ * stamps) still wakes it.
  */
 static int
 probe_watch(struct client *c, struct probe *p)
@@ -288,7 +289,7 @@ poll_replies(struct client *c, struct probe *p)
 {
 	int i;
 
-	for (i = 0; p != NULL && p->poll_replies && i < 16; i++)
+	for (i = 0; p != NULL && i < 16; i++)
 		if (probe_recv(p, 1, 0, on_reply, c) < PROBE_RX_BATCH)
 			break;
 }

@@ -467,7 +467,7 @@ net_udp_send_batch(int fd, const struct net_tx *tx, unsigned n)
 		memcpy(CMSG_DATA(c), &tx[i].tos, sizeof(int));
 	}
 	/* The kernel stops at the first datagram it refuses and says how many
-	 * went before it; that one's error is then reported by itself. */
+	 * went before it (that one's error is lost, unless it was the first). */
 	if ((r = sendmmsg(fd, m, n, MSG_DONTWAIT)) < 0)
 		return errno == EAGAIN || errno == EWOULDBLOCK ? PM_E_AGAIN : PM_E_SYS;
 	return r;

@@ -104,8 +104,10 @@ struct net_tx {
 };
 /*
  * Send up to NET_BATCH datagrams in one call: how many went, from the
- * first (fewer when the kernel refused one: it is then tx[returned], and
- * sending it alone gives its error), or PM_E_AGAIN / PM_E_SYS for tx[0].
+ * first. Fewer when the kernel refused one: it is then tx[returned], and
+ * its error is lost (sendmmsg's contract) unless it was tx[0], which gives
+ * PM_E_AGAIN or PM_E_SYS with errno. tos >= 0 needs to (its family picks
+ * IP_TOS or IPV6_TCLASS).
  */
 int net_udp_send_batch(int fd, const struct net_tx *tx, unsigned n) PM_MUST_CHECK;
 /*

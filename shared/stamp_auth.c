@@ -17,7 +17,8 @@ struct stamp_mac {
 	EVP_MAC_CTX *ctx;
 };
 
-/* Fetched once: the lookup by name is most of a one-shot HMAC's cost. */
+/* Fetched once: the lookup by name is most of a one-shot HMAC's cost.
+ * Not locked: each program sets up its sessions from one thread. */
 static EVP_MAC *
 hmac_alg(void)
 {

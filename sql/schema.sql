@@ -37,7 +37,8 @@ CREATE TABLE sessions (
                                            -- times, SO_TIMESTAMPING) or 'kernel-rx' (send
                                            -- time from the clock just before the send
                                            -- call); a '-ns' suffix: receive times by
-                                           -- SO_TIMESTAMPNS
+                                           -- SO_TIMESTAMPNS (as in every row written
+                                           -- before the suffix existed)
     started_ns    INTEGER NOT NULL,
     ended_ns      INTEGER,                 -- NULL while the session runs
     end_reason    TEXT,                    -- 'renewed', 'stopped', 'aborted' (control channel lost)
