@@ -286,7 +286,8 @@ refl_answer(struct reflector *r, struct refl_sess *s, uint8_t *pkt, size_t len,
 	 * remarking hop on the way in shows as a change, not followed. */
 	if (s->dscp == -2)
 		s->dscp = rx->tos >= 0 ? rx->tos & 0xfc : -1;
-	refl_send(r, s, pkt, len, &s->t.peer, s->dscp);
+	/* Class 0 is the socket's own: no per-datagram option to parse. */
+	refl_send(r, s, pkt, len, &s->t.peer, s->dscp > 0 ? s->dscp : -1);
 }
 
 void
