@@ -1,4 +1,5 @@
-"""Helpers shared by the pktmon benchmarks.
+"""Helpers shared by the pktmon benchmarks, and the peer runs (irtt) that
+more than one of them prints next to pktmon's figures.
 
 A benchmark owns one temporary directory and the processes it starts; both
 go away at exit, on an exception and on SIGINT/SIGTERM/SIGHUP. Processes
@@ -11,6 +12,7 @@ memory from /proc/PID/status (VmRSS, VmHWM), kernel UDP drops from
 """
 
 import atexit
+import json
 import math
 import os
 import shutil
@@ -273,6 +275,106 @@ def send_schedule(send_times_ns, interval_ns):
         late += g >= 2 * interval_ns
     slots = (t[-1] - t[0] + interval_ns // 2) // interval_ns + 1
     return slots, len(t), late, worst
+
+
+def sample_cpu(launch, duration, pids, tail=1.0):
+    """CPU of each pid as a % of one core (None for one that is gone) over
+    the steady part of a run started at launch (monotonic) and due to stop
+    duration s later: from 1 s after the start to tail s before the stop,
+    and at least 2 s after the start. Sleeps until the window closes."""
+    sleep_until(launch + 1.0)
+    c0 = [cpu_s(p) for p in pids]
+    w0 = time.monotonic()
+    sleep_until(launch + max(duration - tail, 2.0))
+    c1 = [cpu_s(p) for p in pids]
+    w = time.monotonic() - w0
+    return [None if a is None or z is None else 100.0 * (z - a) / w
+            for a, z in zip(c0, c1)]
+
+
+def summarize(name, rtts_ns, sent, received, send_groups, interval_ns, cpu):
+    """One tool's figures. send_groups: lists of send times, one per
+    schedule (session); cpu: [client %, server %]."""
+    rtts_ns.sort()
+    slots = sends = late = worst = 0
+    for g in send_groups:
+        n, k, m, w = send_schedule(g, interval_ns)
+        slots, sends, late, worst = slots + n, sends + k, late + m, max(worst, w)
+    lost = sent - received
+    return {
+        "name": name, "sent": sent, "received": received, "lost": lost,
+        "loss_pct": 100.0 * lost / sent if sent else None,
+        "median_us": None if not rtts_ns else quantile(rtts_ns, 0.5) / 1e3,
+        "p99_us": None if not rtts_ns else quantile(rtts_ns, 0.99) / 1e3,
+        "client_cpu": cpu[0], "server_cpu": cpu[1],
+        "skipped_pct": 100.0 * max(slots - sends, 0) / slots if slots else None,
+        "late_pct": 100.0 * late / sends if sends else None,
+        "worst_gap_ms": worst / 1e6,
+    }
+
+
+def _irtt_trip(d):
+    """json object_hook: a round trip becomes (rtt_ns or None if lost,
+    client send wall ns or None), so a run of millions of trips does not
+    keep every nested object."""
+    if "seqno" not in d:
+        return d
+    rtt = d.get("delay", {}).get("rtt") if d.get("lost") == "false" else None
+    return rtt, d["timestamps"].get("client", {}).get("send", {}).get("wall")
+
+
+# How long an irtt client may run past its duration before it is interrupted.
+IRTT_OVERRUN = 30.0
+
+
+def run_irtt(b, rate, duration, size, tail=1.0, overrun=IRTT_OVERRUN):
+    """irtt server + client on loopback at rate for duration s, size-octet
+    UDP payload (irtt's -l counts its headers in it): (summary, None), or
+    (None, what went wrong). CPU as sample_cpu(..., tail). A client not
+    done overrun s after its duration is interrupted (irtt then writes the
+    JSON of what it did) and the summary says "stopped"."""
+    port = free_port()
+    interval_ns = 10**9 // rate
+    # -i 0 -d 0: no minimum interval and no maximum duration on the server.
+    srv = b.spawn([tool("irtt"), "server", "-b", f"127.0.0.1:{port}",
+                   "-i", "0", "-d", "0"], log=f"irtt-server-{rate}.log")
+    wait_bound(port, "udp", srv)
+    out = b.path(f"irtt-{rate}.json")
+    snmp0 = udp_snmp()
+    launch = time.monotonic()
+    cli = b.spawn([tool("irtt"), "client", "-i", f"{interval_ns // 1000}us",
+                   "-d", f"{duration}s", "-l", str(size), "-Q", "-o", out,
+                   f"127.0.0.1:{port}"], log=f"irtt-client-{rate}.log")
+    cpu = sample_cpu(launch, duration, [cli.pid, srv.pid], tail)
+    stopped = False
+    try:
+        cli.wait(max(launch + duration + overrun - time.monotonic(), 0))
+    except subprocess.TimeoutExpired:
+        stopped = True
+        b.stop(cli, signal.SIGINT)
+    snmp1 = udp_snmp()
+    srv_drops = udp_port_drops(port)
+    b.stop(srv)
+    try:
+        with open(out) as f:
+            j = json.load(f, object_hook=_irtt_trip)
+    except (OSError, ValueError) as e:
+        with open(b.path(f"irtt-client-{rate}.log")) as f:
+            lines = [line.strip() for line in f if line.strip()]
+        return None, (f"irtt client exited with status {cli.returncode}, "
+                      f"no JSON ({lines[-1] if lines else e})")
+    trips = j["round_trips"]
+    st = j["stats"]
+    s = summarize("irtt", [t[0] for t in trips if t[0] is not None],
+                  st["packets_sent"], st["packets_received"],
+                  [[t[1] for t in trips if t[1] is not None]], interval_ns, cpu)
+    s["self_timer_miss_pct"] = st.get("timer_miss_percent")
+    # The server's count as of the last reply that came back.
+    s["server_received"] = st.get("server_packets_received")
+    s["srv_drops"] = srv_drops
+    s["kernel_rcvbuf"] = snmp1["RcvbufErrors"] - snmp0["RcvbufErrors"]
+    s["stopped"] = stopped
+    return s, None
 
 
 def table(header, rows, notes=()):
