@@ -310,6 +310,7 @@ client_run(const struct client_opts *o)
 	t.host_drops = c.host_drops;
 	t.bad_replies = c.bad_replies;
 	t.send_errors = c.send_errors;
+	t.tx_unmatched = c.tx_unmatched;
 	t.icmp = o->icmp || o->plain;
 	if (!o->icmp) {
 		t.owd_fwd = &c.owd_fwd;

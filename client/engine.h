@@ -60,7 +60,7 @@ struct client {
 	uint64_t local_unsynced;	/* replies to probes sent unsynchronised */
 	uint64_t bad_replies;		/* datagrams on a probe socket that failed a check */
 	struct fate_counts done;
-	uint64_t renewals, sessions, host_drops, send_errors;
+	uint64_t renewals, sessions, host_drops, send_errors, tx_unmatched;
 	int64_t episode_first_loss;	/* wall ns of the first loss not yet acted on */
 	int in_episode;			/* a loss episode is under way */
 	int64_t episode_start;		/* its first lost probe (wall ns) */

@@ -235,14 +235,14 @@ fate_sent(struct fate *f, int64_t mono_ns, int64_t wall_ns)
 	f->n.sent++;
 }
 
-void
+int
 fate_tx_time(struct fate *f, uint64_t seq, int64_t tx_mono_ns,
     int64_t window_ns)
 {
 	struct slot *s;
 
 	if (seq >= f->next_seq || f->next_seq - seq > f->mask)
-		return;
+		return 0;
 	s = slot_of(f, seq);
 	/* The kernel stamps after the send call began; anything else is a
 	 * mismatched id, not a time to trust. */
@@ -250,7 +250,9 @@ fate_tx_time(struct fate *f, uint64_t seq, int64_t tx_mono_ns,
 	    tx_mono_ns >= s->send_mono && tx_mono_ns - s->send_mono < window_ns) {
 		s->tx_adj += tx_mono_ns - s->send_mono;
 		s->send_mono = tx_mono_ns;
+		return 1;
 	}
+	return 0;
 }
 
 uint64_t

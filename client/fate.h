@@ -107,9 +107,9 @@ void fate_sent(struct fate *f, int64_t mono_ns, int64_t wall_ns);
  * replaces the time fate_sent() took just before the send call, so RTT
  * runs from wire to wire. Ignored once the probe was answered or lost, or
  * when the stamp is not within window_ns after the send call (a stamp
- * matched to the wrong probe).
+ * matched to the wrong probe). 1 when it was used.
  */
-void fate_tx_time(struct fate *f, uint64_t seq, int64_t tx_mono_ns,
+int fate_tx_time(struct fate *f, uint64_t seq, int64_t tx_mono_ns,
     int64_t window_ns);
 /* The 64-bit sequence number the next fate_sent() will get. */
 uint64_t fate_next_seq(const struct fate *f);

@@ -192,10 +192,12 @@ out_json(const struct out_totals *t)
 	else
 		printf("\"owd_ns\":null,");
 	printf("\"renewals\":%llu,\"sessions\":%llu,\"unstored\":%llu,"
-	    "\"host_drops\":%llu,\"send_errors\":%llu,\"bad_replies\":%llu}\n",
+	    "\"host_drops\":%llu,\"send_errors\":%llu,\"bad_replies\":%llu,"
+	    "\"tx_stamps_unmatched\":%llu}\n",
 	    (unsigned long long)t->renewals, (unsigned long long)t->sessions,
 	    (unsigned long long)t->unstored, (unsigned long long)t->host_drops,
-	    (unsigned long long)t->send_errors, (unsigned long long)t->bad_replies);
+	    (unsigned long long)t->send_errors, (unsigned long long)t->bad_replies,
+	    (unsigned long long)t->tx_unmatched);
 }
 
 /* One-way delays, or why there are none: RFC 8762 wants both clocks

@@ -16,6 +16,7 @@ struct out_totals {
 	struct fate_counts c;		/* summed over sessions */
 	const struct rttstats *rtt;
 	uint64_t renewals, sessions, unstored, host_drops, send_errors;
+	uint64_t tx_unmatched;		/* transmit stamps no probe took */
 	uint64_t bad_replies;		/* failed size, SSID or HMAC check */
 	int64_t elapsed_ns;
 	int icmp;			/* serverless: no loss direction to report */

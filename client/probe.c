@@ -167,10 +167,12 @@ probe_tx_stamps(struct probe *p, int64_t window_ns)
 		return n > 0 ? n : 0;
 	mono_now = mono_ns();
 	wall_now = wall_ns();
+	/* A stamp no probe takes would mean the ids went out of step. */
 	for (i = 0; i < n; i++)
-		if ((uint32_t)(p->tx_sent - id[i]) <= 1024 && id[i] < p->tx_sent)
-			fate_tx_time(p->fate, p->tx_seq[id[i] % 1024],
-			    mono_now - (wall_now - wall[i]), window_ns);
+		if (id[i] >= p->tx_sent || p->tx_sent - id[i] > 1024 ||
+		    !fate_tx_time(p->fate, p->tx_seq[id[i] % 1024],
+		    mono_now - (wall_now - wall[i]), window_ns))
+			p->tx_unmatched++;
 	return n;
 }
 
@@ -201,7 +203,7 @@ probe_send(struct probe *p, unsigned n)
 	struct net_tx tx[NET_BATCH];
 	uint64_t first_seq;
 	int64_t first = mono_ns(), mono, wall, call;
-	unsigned i, off = 0;
+	unsigned i, off = 0, k;
 	int r;
 
 	if (n > NET_BATCH)
@@ -220,21 +222,25 @@ probe_send(struct probe *p, unsigned n)
 		/* The probe counts as sent even if the kernel refuses it: a
 		 * local send error on a broken path is loss the user must see. */
 		fate_sent(p->fate, mono, wall);
-		/* A refused send may still use a stamp id: count it either way. */
-		p->tx_seq[p->tx_sent++ % 1024] = fate_next_seq(p->fate) - 1;
 		tx[i] = (struct net_tx){ pkt, p->size, NULL, -1 };
 	}
 	n = i;
 	call = mono_ns();
-	/* Each datagram is handed to the kernel once, so each uses one stamp
-	 * id at most. The kernel stops at one it refuses: counted, skipped. */
+	/* Each datagram is handed to the kernel once. The kernel numbers the
+	 * ones it takes 0, 1, 2 ... for their transmit stamps; one it refuses
+	 * takes no number (none did for EMSGSIZE on Linux 6), and were one
+	 * taken, the window check keeps a neighbour's stamp off the probe.
+	 * The kernel stops at a refused one: counted, skipped. */
 	while (off < n) {
 		r = net_udp_send_batch(p->fd, tx + off, n - off);
+		for (k = 0; r > 0 && k < (unsigned)r; k++)
+			p->tx_seq[p->tx_sent++ % 1024] = first_seq + off + k;
 		if (r > 0)
 			off += (unsigned)r;
 		if (off >= n)
 			break;
 		p->send_errors++;
+		/* Its errno is only known when it came first in the call. */
 		if (r == PM_E_SYS && errno == EMSGSIZE)
 			probe_too_big(p);
 		(void)net_socket_error(p->fd);

@@ -45,7 +45,7 @@ struct probe {
 	enum stamp_mode mode;		/* authenticated unless plain without a key */
 	uint16_t icmp_id;
 	int tx_stamps;			/* kernel transmit timestamps enabled */
-	uint32_t tx_sent;		/* datagrams handed to the kernel: next stamp id */
+	uint32_t tx_sent;		/* datagrams the kernel took: next stamp id */
 	uint64_t tx_seq[1024];		/* stamp id % 1024 -> probe seq */
 	uint64_t host_drops;		/* SO_RXQ_OVFL */
 	uint64_t peer_unsynced;		/* replies without the reflector's S bit */
@@ -58,6 +58,7 @@ struct probe {
 	struct net_batch *rxb;		/* replies and transmit stamps, a batch at a time */
 	uint8_t *txbuf;			/* NET_BATCH probes being sent */
 	uint64_t send_errors;
+	uint64_t tx_unmatched;		/* transmit stamps no probe took */
 };
 
 /* Open the UDP socket (new ephemeral port) for a session toward family. */

@@ -151,6 +151,7 @@ session_finish(struct client *c, struct probe *p, const char *reason,
 	c->local_unsynced += p->local_unsynced;
 	c->bad_replies += p->bad_replies;
 	c->send_errors += p->send_errors;
+	c->tx_unmatched += p->tx_unmatched;
 	if (p->fd >= 0)
 		ev_del(c->ev, p->fd);
 	probe_free(p);

@@ -46,6 +46,28 @@ expect_eq "UDP probes that reached the server" 0 $(($(nft_counter "$NS_B" pmmtu 
 expect_eq "fragments that reached the server" 0 "$(nft_counter "$NS_B" pmmtu in frags)"
 expect_eq "the client says once why" 1 \
 	"$(grep -c 'probes of 1300 octets do not fit the path MTU of 1280 to the server: at most 1252 fit' "$PM_TMP/big.err")"
+# The MTU shrinks under a running session for a while, then comes back:
+# the refused probes take no transmit-stamp number, so every later stamp
+# still finds its probe (numbering drift would leave them all unmatched).
+ip netns exec "$NS_A" timeout 30 "$PM_CLIENT" "${certs[@]}" --server "$NS_ADDR_B:$port" \
+	--db "$PM_TMP/shrink.db" -s 1252 -c 40 -i 0.05 -W 0.3 --renew=no --json \
+	>"$PM_TMP/shrink.json" 2>"$PM_TMP/shrink.err" &
+cpid=$!
+pm_track "$cpid"
+sleep 0.6
+ip -n "$NS_A" link set "$VETH_A" mtu 1200
+sleep 0.5
+ip -n "$NS_A" link set "$VETH_A" mtu 1280
+rc=0
+wait "$cpid" || rc=$?
+pm_json_load "$PM_TMP/shrink.json" E
+refused=${E[send_errors]-missing}
+[[ $refused =~ ^[0-9]+$ ]] && ((refused >= 3)) ||
+	fail "MTU shrunk for 0.5 s at 20 probes/s: expected at least 3 refused sends, got $refused"
+expect_eq "after the MTU came back: transmit stamps no probe took" 0 \
+	"${E[tx_stamps_unmatched]-missing}"
+expect_eq "probes answered = sent - refused" $((${E[sent]} - refused)) "${E[received]-missing}"
 pm_stop_server
 pm_check_sanitizers
-pass "1252 octets answered, 1300 refused at the send with the reason, 0 fragments"
+pass "1252 octets answered, 1300 refused at the send with the reason, 0 fragments;" \
+	"MTU shrunk mid-session: $refused refused, every later stamp matched"
