@@ -153,6 +153,21 @@ hx_run_client() {
 		>"$PM_TMP/$name.out" 2>"$PM_TMP/$name.err" || rc=$?
 }
 
+# hx_keyed_client NS SERVER INTERVAL SECONDS: a pktmon-client in namespace
+# NS probing SERVER (--renew=no, JSON to client.json) with its session key
+# in a keylog; waits for the key and sets client (pid), ssid, cport, key.
+hx_keyed_client() {
+	local ns=$1 server=$2 interval=$3 secs=$4 keylog=$PM_TMP/keylog
+	ip netns exec "$ns" "$PM_CLIENT" "${certs[@]}" --server "$server" --db "$PM_TMP/history.db" \
+		-i "$interval" -w "$secs" --renew=no --keylog "$keylog" --json \
+		>"$PM_TMP/client.json" 2>"$PM_TMP/client.err" &
+	client=$!
+	pm_track "$client"
+	pm_wait_for "$keylog" '^PKTMON_STAMP_KEY [0-9]+ [0-9]+ [0-9a-fA-F]{64}$' 10 "$client" ||
+		fail "expected a PKTMON_STAMP_KEY line in the keylog within 10 s, got: $(head -c 200 "$keylog" 2>/dev/null)"
+	read -r _ ssid cport key < <(grep '^PKTMON_STAMP_KEY' "$keylog" | tail -n 1)
+}
+
 # hx_peer MODE [args]: run ctlpeer.py against the server at $HX_PORT with the
 # good client's certificate; prints its key=value line(s).
 hx_peer() {

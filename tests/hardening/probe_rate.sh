@@ -28,14 +28,7 @@ port=47862
 pm_start_server "$ns" "127.0.0.1:$port"
 mapfile -t certs < <(pm_client_args)
 
-keylog=$PM_TMP/keylog
-ip netns exec "$ns" "$PM_CLIENT" "${certs[@]}" --server "127.0.0.1:$port" --db "$PM_TMP/history.db" \
-	-i 0.1 -w 8 --renew=no --keylog "$keylog" --json >"$PM_TMP/client.json" 2>"$PM_TMP/client.err" &
-client=$!
-pm_track "$client"
-pm_wait_for "$keylog" '^PKTMON_STAMP_KEY [0-9]+ [0-9]+ [0-9a-fA-F]{64}$' 10 "$client" ||
-	fail "expected a PKTMON_STAMP_KEY line in the keylog within 10 s, got: $(head -c 200 "$keylog" 2>/dev/null)"
-read -r _ ssid cport key < <(grep '^PKTMON_STAMP_KEY' "$keylog" | tail -n 1)
+hx_keyed_client "$ns" "127.0.0.1:$port" 0.1 8
 granted_us=$(sed -n "s/.*session ssid=$ssid port [0-9]* interval \([0-9]*\) us.*/\1/p" "$PM_TMP/server.log" | head -n 1)
 [[ -n $granted_us ]] || fail "expected the server to log the granted interval of ssid=$ssid"
 expect_eq "granted interval (us)" 100000 "$granted_us"

@@ -35,14 +35,7 @@ nft_rule "$ns" hx out other-addr udp sport "$port" ip daddr != "$peer" counter
 pm_start_server "$ns" "$peer:$port"
 mapfile -t certs < <(pm_client_args)
 
-keylog=$PM_TMP/keylog
-ip netns exec "$ns" "$PM_CLIENT" "${certs[@]}" --server "$peer:$port" --db "$PM_TMP/history.db" \
-	-i 0.05 -w 5 --renew=no --keylog "$keylog" --json >"$PM_TMP/client.json" 2>"$PM_TMP/client.err" &
-client=$!
-pm_track "$client"
-pm_wait_for "$keylog" '^PKTMON_STAMP_KEY [0-9]+ [0-9]+ [0-9a-fA-F]{64}$' 10 "$client" ||
-	fail "expected a PKTMON_STAMP_KEY line in the keylog within 10 s, got: $(head -c 200 "$keylog" 2>/dev/null)"
-read -r _ ssid cport key < <(grep '^PKTMON_STAMP_KEY' "$keylog" | tail -n 1)
+hx_keyed_client "$ns" "$peer:$port" 0.05 5
 pm_log "session ssid=$ssid, client $peer:$cport"
 nft_rule "$ns" hx out other-port udp sport "$port" udp dport != "$cport" counter
 other=$((cport == 40000 ? 40001 : 40000))
