@@ -279,7 +279,7 @@ rx_mono(const struct net_rx *rx, int64_t now_mono, int64_t now_wall)
 
 static void
 probe_one_icmp(struct probe *p, const uint8_t *pkt, int n,
-    const struct net_rx *rx, probe_reply_cb cb, void *arg)
+    const struct net_rx *rx, int64_t rx_at, probe_reply_cb cb, void *arg)
 {
 	struct icmp_reply r;
 	enum fate_rx kind;
@@ -292,7 +292,7 @@ probe_one_icmp(struct probe *p, const uint8_t *pkt, int n,
 		return;
 	if (r.ttl < 0)
 		r.ttl = rx->ttl;
-	kind = fate_reply(p->fate, r.seq, -1, rx_mono(rx, mono_ns(), wall_ns()),
+	kind = fate_reply(p->fate, r.seq, -1, rx_at,
 	    0, r.ttl, NULL, &seq, &rtt);
 	if (kind != FATE_RX_STALE)
 		cb(arg, p, seq, rtt, r.ttl, kind, NULL);
@@ -339,7 +339,7 @@ probe_all_bad(struct probe *p)
 
 static void
 probe_one(struct probe *p, const uint8_t *pkt, int n, const struct net_rx *rx,
-    probe_reply_cb cb, void *arg)
+    int64_t rx_at, probe_reply_cb cb, void *arg)
 {
 	struct stamp_msg m;
 	struct fate_owd owd;
@@ -363,7 +363,7 @@ probe_one(struct probe *p, const uint8_t *pkt, int n, const struct net_rx *rx,
 	/* A plain reflector may be stateless (its seq copies ours): without
 	 * the control channel its numbering cannot be trusted for direction. */
 	kind = fate_reply(p->fate, m.sender_seq, p->plain ? -1 : (int64_t)m.seq,
-	    rx_mono(rx, mono_ns(), wall_ns()), dwell, rx->ttl, owdp, &seq, &rtt);
+	    rx_at, dwell, rx->ttl, owdp, &seq, &rtt);
 	if (kind == FATE_RX_STALE)
 		return;
 	if (!p->got_reply)
@@ -375,6 +375,7 @@ unsigned
 probe_recv(struct probe *p, int readable, int errqueue, probe_reply_cb cb,
     void *arg)
 {
+	int64_t now_mono, now_wall;
 	int i, n;
 
 	if (p->rxb == NULL)
@@ -391,6 +392,10 @@ probe_recv(struct probe *p, int readable, int errqueue, probe_reply_cb cb,
 			(void)net_socket_error(p->fd);
 		return 0;
 	}
+	/* One clock read for the batch: each reply's own kernel stamp says
+	 * how long it waited since. */
+	now_mono = mono_ns();
+	now_wall = wall_ns();
 	for (i = 0; i < n; i++) {
 		const uint8_t *pkt = p->rxb->buf + (size_t)i * p->rxb->size;
 		const struct net_rx *rx = &p->rxb->rx[i];
@@ -406,9 +411,11 @@ probe_recv(struct probe *p, int readable, int errqueue, probe_reply_cb cb,
 			if (!p->icmp)
 				p->bad_replies++;
 		} else if (p->icmp)
-			probe_one_icmp(p, pkt, len, rx, cb, arg);
+			probe_one_icmp(p, pkt, len, rx, rx_mono(rx, now_mono,
+			    now_wall), cb, arg);
 		else
-			probe_one(p, pkt, len, rx, cb, arg);
+			probe_one(p, pkt, len, rx, rx_mono(rx, now_mono, now_wall),
+			    cb, arg);
 	}
 	return (unsigned)n;
 }
