@@ -11,6 +11,7 @@
 
 #include "conns.h"
 #include "ctl.h"
+#include "linger.h"
 #include "log.h"
 #include "net.h"
 #include "timeutil.h"
@@ -33,6 +34,7 @@ struct conn {
 	struct net_addr peer;
 	char name[NET_ADDRSTRLEN];
 	enum conn_state st;
+	uint32_t features;		/* the client's HELLO */
 	int preauth;			/* counted in npreauth */
 	int64_t deadline;		/* handshake deadline */
 	int64_t last_rx, last_tx;
@@ -60,6 +62,7 @@ struct conns {
 	struct ev *ev;
 	struct tls_ctx *tls;
 	struct reflector *refl;
+	struct linger *lg;
 	struct server_limits lim;
 	struct conn *head;
 	unsigned n, npreauth;
@@ -67,6 +70,7 @@ struct conns {
 	struct src_count *src;		/* open addressing, nsrc a power of two */
 	size_t nsrc;
 	unsigned gen;			/* entries of other generations are empty */
+	int stopping;			/* conns_free: nothing lingers */
 };
 
 static void conn_io(struct ev *ev, int fd, uint32_t events, void *arg);
@@ -82,7 +86,10 @@ conns_new(struct ev *ev, struct tls_ctx *tls, struct reflector *refl,
 	/* Room for every pre-auth source and a newcomer, at most half full. */
 	for (cs->nsrc = 16; cs->nsrc < 2 * ((size_t)lim->max_preauth + 1);)
 		cs->nsrc *= 2;
-	if ((cs->src = calloc(cs->nsrc, sizeof(*cs->src))) == NULL) {
+	if ((cs->src = calloc(cs->nsrc, sizeof(*cs->src))) == NULL ||
+	    (cs->lg = linger_new(lim->linger_ns, lim->session_idle_ns,
+	    lim->max_sessions)) == NULL) {
+		free(cs->src);
 		free(cs);
 		return NULL;
 	}
@@ -99,14 +106,54 @@ conn_preauth(const struct conn *c)
 	return c->preauth;
 }
 
+/*
+ * The connection ended without the client closing its live sessions (a
+ * path outage, most often): they stay answered for the linger time, so
+ * the client's probes meanwhile are not lost to the server, and its next
+ * connection may close them for their counts. Renewed sessions still
+ * draining go at once: the client had already stopped probing them.
+ */
+static void
+conn_release(struct conn *c, int keep)
+{
+	struct conns *cs = c->cs;
+	struct linger_sess ls;
+	uint16_t dropped;
+	unsigned i, kept = 0;
+
+	for (i = 0; i < c->nsess; i++) {
+		ls.ssid = c->sess[i].ssid;
+		ls.interval_us = c->sess[i].interval_us;
+		ls.seen = c->sess[i].seen;
+		ls.active_at = c->sess[i].active_at;
+		if (!keep || cs->lim.linger_ns == 0 || c->sess[i].drain_until != 0 ||
+		    linger_add(cs->lg, tls_conn_peer_name(c->tls), &ls, mono_ns(),
+		    &dropped) != 0) {
+			refl_remove(cs->refl, ls.ssid, NULL, NULL);
+			continue;
+		}
+		kept++;
+		cs->st.lingered++;
+		if (dropped != 0) {
+			refl_remove(cs->refl, dropped, NULL, NULL);
+			cs->st.linger_dropped++;
+			log_info("%s: lingering session ssid=%u removed for a newer one",
+			    tls_conn_peer_name(c->tls), dropped);
+		}
+	}
+	if (kept > 0)
+		log_info("%s (%s): %u probe session(s) kept for %lld s after the "
+		    "connection ended", c->name, tls_conn_peer_name(c->tls), kept,
+		    (long long)(cs->lim.linger_ns / NS_PER_SEC));
+	c->nsess = 0;
+}
+
 static void
 conn_free(struct conn *c)
 {
 	struct conns *cs = c->cs;
-	unsigned i;
 
-	for (i = 0; i < c->nsess; i++)
-		refl_remove(cs->refl, c->sess[i].ssid, NULL, NULL);
+	conn_release(c, !cs->stopping);
 	if (conn_preauth(c))
 		cs->npreauth--;
 	if (c->prev)
@@ -127,10 +174,16 @@ conn_free(struct conn *c)
 void
 conns_free(struct conns *cs)
 {
+	uint16_t ssid;
+
 	if (cs == NULL)
 		return;
+	cs->stopping = 1;
 	while (cs->head != NULL)
 		conn_free(cs->head);
+	while ((ssid = linger_pop(cs->lg)) != 0)
+		refl_remove(cs->refl, ssid, NULL, NULL);
+	linger_free(cs->lg);
 	free(cs->src);
 	free(cs);
 }
@@ -148,6 +201,12 @@ unsigned
 conns_count(const struct conns *cs)
 {
 	return cs->n;
+}
+
+unsigned
+conns_lingering(const struct conns *cs)
+{
+	return linger_count(cs->lg);
 }
 
 const struct conn_stats *
@@ -265,17 +324,18 @@ on_hello(struct conn *c, const struct ctl_msg *m)
 	const struct server_limits *lim = &c->cs->lim;
 	struct ctl_msg out;
 
-	(void)m;
 	if (c->cs->n - c->cs->npreauth >= lim->max_clients) {
 		conn_error(c, CTL_ERR_CLIENTS, "server is at its client limit");
 		return;
 	}
 	memset(&out, 0, sizeof(out));
 	out.type = CTL_WELCOME;
+	out.u.welcome.features = lim->linger_ns > 0 ? CTL_FEAT_LINGER : 0;
 	out.u.welcome.keepalive_ms = (uint32_t)(lim->keepalive_ns / NS_PER_MS);
 	out.u.welcome.min_interval_us = lim->min_interval_us;
 	out.u.welcome.max_size = lim->max_size;
 	out.u.welcome.max_sessions = (uint16_t)lim->max_sessions;
+	c->features = m->u.hello.features;
 	c->st = CONN_READY;
 	c->preauth = 0;
 	c->cs->npreauth--;
@@ -334,22 +394,45 @@ on_renew(struct conn *c, const struct ctl_msg *m)
 	conn_send(c, &out);
 }
 
+/*
+ * CLOSE of a session of this connection; else of one this client's
+ * identity left lingering (a reconnected client fixing the direction of
+ * its last losses); else, for a client that knows the LINGER feature, of
+ * one this server does not know (it restarted, or the session went):
+ * CLOSED with UINT64_MAX counts, not an error.
+ */
 static void
 on_close(struct conn *c, const struct ctl_msg *m)
 {
+	uint16_t ssid = m->u.close.ssid;
+	const char *id = tls_conn_peer_name(c->tls);
 	struct ctl_msg out;
 
 	memset(&out, 0, sizeof(out));
-	if (conn_find(c, m->u.close.ssid) < 0) {
+	out.type = CTL_CLOSED;
+	out.u.closed.ssid = ssid;
+	if (conn_find(c, ssid) >= 0) {
+		conn_drop_session(c, ssid, &out.u.closed.received,
+		    &out.u.closed.reflected);
+		log_info("%s: session ssid=%u closed: received %llu", c->name,
+		    ssid, (unsigned long long)out.u.closed.received);
+	} else if (linger_take(c->cs->lg, id, ssid)) {
+		refl_remove(c->cs->refl, ssid, &out.u.closed.received,
+		    &out.u.closed.reflected);
+		c->cs->st.linger_closed++;
+		log_info("%s (%s): lingering session ssid=%u closed: received %llu, "
+		    "reflected %llu", c->name, id, ssid,
+		    (unsigned long long)out.u.closed.received,
+		    (unsigned long long)out.u.closed.reflected);
+	} else if (c->features & CTL_FEAT_LINGER) {
+		out.u.closed.received = UINT64_MAX;
+		out.u.closed.reflected = UINT64_MAX;
+		log_info("%s (%s): close of ssid=%u, unknown to this server",
+		    c->name, id, ssid);
+	} else {
 		conn_error(c, CTL_ERR_SESSION, "close of an unknown session");
 		return;
 	}
-	out.type = CTL_CLOSED;
-	out.u.closed.ssid = m->u.close.ssid;
-	conn_drop_session(c, m->u.close.ssid, &out.u.closed.received,
-	    &out.u.closed.reflected);
-	log_info("%s: session ssid=%u closed: received %llu", c->name,
-	    m->u.close.ssid, (unsigned long long)out.u.closed.received);
 	conn_send(c, &out);
 }
 
@@ -701,6 +784,8 @@ conn_idle_session(struct conn *c, int64_t now)
 			snprintf(why, sizeof(why), "probe session ssid=%u received no "
 			    "probe for %lld s", c->sess[i].ssid,
 			    (long long)(idle / NS_PER_SEC));
+			/* Idle already: nothing to linger for. */
+			conn_drop_session(c, c->sess[i].ssid, NULL, NULL);
 			conn_error(c, CTL_ERR_TIMEOUT, why);
 			return 1;
 		}
@@ -739,10 +824,41 @@ conn_tick(struct conn *c, int64_t now)
 	}
 }
 
+static uint64_t
+linger_received(void *arg, uint16_t ssid)
+{
+	struct conns *cs = arg;
+
+	return refl_received(cs->refl, ssid);
+}
+
+static void
+linger_drop(void *arg, uint16_t ssid, enum linger_end why)
+{
+	struct conns *cs = arg;
+	uint64_t rx = 0;
+
+	refl_remove(cs->refl, ssid, &rx, NULL);
+	cs->st.linger_expired++;
+	switch (why) {
+	case LINGER_EXPIRED:
+		log_info("lingering session ssid=%u removed after %lld s: received "
+		    "%llu", ssid, (long long)(cs->lim.linger_ns / NS_PER_SEC),
+		    (unsigned long long)rx);
+		break;
+	case LINGER_IDLE:
+		log_info("lingering session ssid=%u removed: no probe for the idle "
+		    "time; received %llu", ssid, (unsigned long long)rx);
+		break;
+	}
+}
+
 void
 conns_tick(struct conns *cs, int64_t now_mono)
 {
 	struct conn *c, *next;
+
+	linger_tick(cs->lg, now_mono, linger_received, linger_drop, cs);
 
 	for (c = cs->head; c != NULL; c = next) {
 		next = c->next;

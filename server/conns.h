@@ -3,7 +3,8 @@
  * TLS handshakes under a deadline and pre-authentication caps, then the
  * control state machine: HELLO/WELCOME, OPEN/ACCEPT, RENEW/RENEWED,
  * CLOSE/CLOSED, KEEPALIVE, ERROR. Probe sessions it grants are registered
- * with the reflector and removed when the client closes them or goes away.
+ * with the reflector and removed when the client closes them; when the
+ * client goes away without closing them they linger (linger.h).
  */
 #ifndef PM_CONNS_H
 #define PM_CONNS_H
@@ -24,6 +25,7 @@ struct server_limits {
 	uint16_t max_size;		/* largest probe granted */
 	uint16_t udp_port;		/* announced reflector port */
 	int64_t session_idle_ns;	/* a live session without probes this long ends the client */
+	int64_t linger_ns;		/* sessions of a vanished client stay this long; 0: none */
 	char *const *allow;		/* client identities allowed (empty: all) */
 	size_t nallow;
 };
@@ -35,6 +37,10 @@ struct conn_stats {
 	uint64_t refused_limit;		/* session limits after authentication */
 	uint64_t session_idle;		/* clients closed for an idle probe session */
 	uint64_t preauth_evicted;	/* closed to make room for a quieter source */
+	uint64_t lingered;		/* sessions kept after their connection ended */
+	uint64_t linger_closed;		/* of those, closed by the client's new connection */
+	uint64_t linger_expired;	/* ... removed at the linger or idle time */
+	uint64_t linger_dropped;	/* ... removed for the identity's newer ones */
 };
 
 struct conns;
@@ -51,6 +57,8 @@ void conns_on_listen(struct conns *cs, int lfd);
 /* Deadlines and keepalives; call a few times a second. */
 void conns_tick(struct conns *cs, int64_t now_mono);
 unsigned conns_count(const struct conns *cs);
+/* Probe sessions lingering after their connection ended. */
+unsigned conns_lingering(const struct conns *cs);
 const struct conn_stats *conns_stats(const struct conns *cs);
 
 #endif

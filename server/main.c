@@ -38,6 +38,7 @@ struct server_conf {
 	uint32_t udp_port, max_clients, max_preauth, max_preauth_per_src;
 	uint32_t max_sessions, max_size;
 	int64_t min_interval, keepalive, handshake_timeout, session_idle;
+	int64_t session_linger;
 	int sandbox, test_impairment;
 };
 
@@ -62,6 +63,7 @@ static const struct conf_key server_keys[] = {
 	K("keepalive", CONF_DURATION, keepalive, 100000000ULL, 3600000000000ULL, "DUR", "keepalive interval; 3 missed = dead peer (default 5s)"),
 	K("handshake-timeout", CONF_DURATION, handshake_timeout, 100000000ULL, 600000000000ULL, "DUR", "deadline from TCP accept to HELLO (default 10s)"),
 	K("session-idle", CONF_DURATION, session_idle, 10000000000ULL, 86400000000000ULL, "DUR", "close a client whose probe session got no probe for this long (default 15m)"),
+	K("session-linger", CONF_DURATION, session_linger, 0, 86400000000000ULL, "DUR", "keep the probe sessions of a client whose connection ended answered this long (default 2m; 0 = no)"),
 	K("metrics", CONF_STR, metrics, 0, 0, "HOST:PORT", "serve OpenMetrics at http://HOST:PORT/metrics"),
 	K("sandbox", CONF_FLAG, sandbox, 0, 0, NULL, "drop root and apply seccomp (default; --sandbox=no disables)"),
 	K("test-impairment", CONF_FLAG, test_impairment, 0, 0, NULL, "TEST ONLY: SIGUSR2 toggles dropping every probe of current sessions"),
@@ -116,6 +118,9 @@ defaults(struct server_conf *o)
 	/* Above the renewal policy's default longest gap (10 min), so a
 	 * client renewing through an outage is not cut off for it. */
 	o->session_idle = 15 * 60 * NS_PER_SEC;
+	/* Long enough for the client to notice a dead connection (three
+	 * keepalives) and reconnect through its backoff a few times. */
+	o->session_linger = 120 * NS_PER_SEC;
 	o->sandbox = 1;
 }
 
@@ -159,6 +164,7 @@ limits_from(const struct server_conf *o, struct server_limits *lim)
 	memset(lim, 0, sizeof(*lim));
 	lim->handshake_ns = o->handshake_timeout;
 	lim->session_idle_ns = o->session_idle;
+	lim->linger_ns = o->session_linger;
 	lim->keepalive_ns = o->keepalive;
 	lim->max_clients = o->max_clients;
 	lim->max_preauth = o->max_preauth;
@@ -249,7 +255,8 @@ log_stats(struct server *s)
 	    "handshake_timeout=%llu refused_preauth=%llu refused_clients=%llu "
 	    "refused_identity=%llu refused_limit=%llu protocol_errors=%llu "
 	    "session_idle=%llu preauth_evicted=%llu host_drops=%llu "
-	    "plain_reflected=%llu plain_dropped=%llu",
+	    "plain_reflected=%llu plain_dropped=%llu lingering=%u lingered=%llu "
+	    "linger_closed=%llu linger_expired=%llu linger_dropped=%llu",
 	    conns_count(s->conns), refl_count(s->refl),
 	    (unsigned long long)r->reflected, (unsigned long long)r->bad_length,
 	    (unsigned long long)r->unknown_ssid, (unsigned long long)r->bad_hmac,
@@ -267,7 +274,11 @@ log_stats(struct server *s)
 	    (unsigned long long)r->host_drops,
 	    (unsigned long long)(os ? os->reflected : 0),
 	    (unsigned long long)(os ? os->rate_limited + os->bad_hmac +
-	    os->malformed + os->table_full : 0));
+	    os->malformed + os->table_full : 0),
+	    conns_lingering(s->conns), (unsigned long long)c->lingered,
+	    (unsigned long long)c->linger_closed,
+	    (unsigned long long)c->linger_expired,
+	    (unsigned long long)c->linger_dropped);
 }
 
 static void
@@ -308,7 +319,10 @@ render_metrics(void *arg, struct mbuf *b)
 	const struct openpeers_stats *os = s->open ? openpeers_stats(s->open) : NULL;
 	uint64_t open_n[] = { os ? os->reflected : 0, os ? os->rate_limited : 0,
 	    os ? os->bad_hmac : 0, os ? os->malformed : 0, os ? os->table_full : 0 };
+	static const char *const linger_end[] = { "closed", "expired", "dropped" };
+	uint64_t linger_n[] = { c->linger_closed, c->linger_expired, c->linger_dropped };
 	uint64_t clients = conns_count(s->conns), sessions = refl_count(s->refl);
+	uint64_t lingering = conns_lingering(s->conns);
 
 	family_u64(b, "pktmon_server_clients", "gauge", "Control connections open.",
 	    NULL, NULL, &clients, 1);
@@ -316,6 +330,17 @@ render_metrics(void *arg, struct mbuf *b)
 	    NULL, NULL, &sessions, 1);
 	family_u64(b, "pktmon_server_sessions_opened", "counter",
 	    "Probe sessions granted.", NULL, NULL, &c->sessions_opened, 1);
+	family_u64(b, "pktmon_server_sessions_lingering", "gauge",
+	    "Probe sessions still answered after their connection ended.",
+	    NULL, NULL, &lingering, 1);
+	family_u64(b, "pktmon_server_sessions_lingered", "counter",
+	    "Probe sessions kept after their connection ended.", NULL, NULL,
+	    &c->lingered, 1);
+	family_u64(b, "pktmon_server_sessions_linger_ended", "counter",
+	    "Lingering probe sessions removed: closed by the client's new "
+	    "connection, expired (linger or idle time), or dropped for the "
+	    "identity's newer ones.", "how", linger_end, linger_n,
+	    sizeof(linger_n) / sizeof(linger_n[0]));
 	family_u64(b, "pktmon_server_reflected", "counter", "Probes answered.",
 	    NULL, NULL, &r->reflected, 1);
 	family_u64(b, "pktmon_server_probes_dropped", "counter",

@@ -54,6 +54,14 @@ enum ctl_errcode {
 	CTL_ERR_CLIENTS = 9,	/* the server has as many clients as it takes */
 };
 
+/*
+ * Feature bits of HELLO and WELCOME. LINGER: from the client, a CLOSE of an
+ * SSID the server does not know gets CLOSED with both counts UINT64_MAX
+ * instead of ERROR 6; from the server, the probe sessions of a connection
+ * that ends without CLOSE stay answered for a while (docs/protocol.md).
+ */
+#define CTL_FEAT_LINGER (1u << 0)
+
 enum ctl_renew_reason {
 	CTL_RENEW_CONSECUTIVE = 1,
 	CTL_RENEW_WINDOW = 2,
