@@ -36,6 +36,30 @@ stop_begin(struct client *c, const char *why)
 
 static void tick(struct client *c, int64_t now);
 
+/*
+ * n slots are due: every one is booked, sent on the current session when
+ * there is one, and kept as unsent when there is none or its probe could
+ * not be made: a slot never just disappears.
+ */
+static void
+send_slots(struct client *c, unsigned n)
+{
+	uint64_t first = slots_next(c->book);
+	int64_t wall = wall_ns();
+	unsigned i, k = 0;
+
+	if (c->cur == NULL || c->cur->st != PROBE_ACTIVE) {
+		engine_unsent(c, n);
+		return;
+	}
+	for (i = 0; i < n; i++)
+		(void)slots_add(c->book, wall, SLOT_PENDING);
+	/* One system call for the probes due now. */
+	k = probe_send(c->cur, n, first);
+	if (k < n)
+		engine_unsent_tail(c, first + k, n - k, wall);
+}
+
 static void
 on_send(struct ev *ev, int fd, uint32_t events, void *arg)
 {
@@ -57,9 +81,9 @@ on_send(struct ev *ev, int fd, uint32_t events, void *arg)
 	n = pace_due(&c->pace, now, PACE_BURST);
 	if (c->o->count && n > c->o->count - c->sent_total)
 		n = (unsigned)(c->o->count - c->sent_total);
-	if (n > 0 && c->cur != NULL && c->cur->st == PROBE_ACTIVE) {
-		/* One system call for the probes due now. */
-		c->sent_total += probe_send(c->cur, n);
+	if (n > 0) {
+		send_slots(c, n);
+		c->sent_total += n;
 		if (c->o->count && c->sent_total >= c->o->count) {
 			stop_begin(c, "count reached");
 			return;
@@ -97,6 +121,11 @@ drain_check(struct client *c, int64_t now)
 		    fate_next_deadline(p->fate) < 0)) {
 			old_remove(c, i--);
 			session_finish(c, p, "stopped", 0, 0);
+		} else if (p->st == PROBE_DRAINING && c->ctl == NULL &&
+		    now - p->stop_mono >= ORPHAN_NS) {
+			/* No channel to close it over for this long. */
+			old_remove(c, i--);
+			session_finish(c, p, "aborted", 0, 0);
 		} else if (p->st == PROBE_DRAINING && c->ctl != NULL &&
 		    (now - p->stop_mono >= c->o->timeout_ns ||
 		    fate_next_deadline(p->fate) < 0)) {
@@ -130,7 +159,7 @@ tick(struct client *c, int64_t now)
 		fate_tick(c->old[i]->fate, now);
 	renew_check(c);
 	drain_check(c, now);
-	hooks_reap();
+	hooks_tick(now);
 	if (now - c->last_flush >= FLUSH_NS) {
 		storage_check(c, history_flush(c->hist));
 		c->last_flush = now;
@@ -227,6 +256,14 @@ client_setup(struct client *c)
 	    ev_timer_every(c->status_tfd, c->o->status_ns) != 0 ||
 	    ev_add(c->ev, c->status_tfd, EPOLLIN, on_status, c) != 0))
 		fatal(EXIT_USAGE, "status timer set-up");
+	if (c->o->on_loss != NULL) {
+		if (hooks_check(c->o->on_loss, err, sizeof(err)) != 0) {
+			log_warnx("%s", err);
+			return EXIT_USAGE;
+		}
+		hooks_init(c->o->on_loss, c->o->hook_limit_ns);
+	}
+	engine_slots_start(c);
 	if (c->o->metrics != NULL && metrics_start(c->ev, c->o->metrics,
 	    render_metrics, c, &c->metrics, err, sizeof(err)) != 0) {
 		log_warnx("--metrics: %s", err);
@@ -249,11 +286,12 @@ client_setup(struct client *c)
 static void
 client_teardown(struct client *c)
 {
+	struct fate_counts gap;
+
+	reconnect_join(c);
+	session_next_failed(c, "stopped before it was granted");
 	if (c->cur != NULL) {
-		if (c->cur->fate == NULL)
-			probe_free(c->cur);
-		else
-			session_finish(c, c->cur, c->hard_stop ? "stopped" : "aborted", 0, 0);
+		session_finish(c, c->cur, c->hard_stop ? "stopped" : "aborted", 0, 0);
 		c->cur = NULL;
 	}
 	while (c->nold > 0) {
@@ -264,6 +302,16 @@ client_teardown(struct client *c)
 		ev_del(c->ev, ctlc_fd(c->ctl));
 		ctlc_free(c->ctl);
 	}
+	if (c->gap_hist_id > 0) {
+		memset(&gap, 0, sizeof(gap));
+		gap.sent = gap.unsent = c->unsent_slots;
+		storage_check(c, history_session_end(c->hist, c->gap_hist_id,
+		    wall_ns(), "stopped", 0, &gap, 0, 0, 0));
+	}
+	/* Every slot has its fate now: an episode still open ends here. */
+	if (c->det != NULL)
+		episode_flush(c->det);
+	hooks_drain(mono_ns() + c->o->hook_limit_ns + 2 * NS_PER_SEC);
 }
 
 static int
@@ -273,7 +321,8 @@ client_exit_code(const struct client *c)
 
 	if (c->storage_failed)
 		return EXIT_STORAGE;
-	if (n->lost_fwd + n->lost_bwd + n->lost_unknown + n->lost_pending > 0 ||
+	if (n->lost_fwd + n->lost_bwd + n->lost_unknown + n->lost_pending +
+	    n->unsent + c->unsent_slots > 0 ||
 	    n->answered + n->reordered + n->late == 0)
 		return EXIT_LOSS;
 	return EXIT_ALL_ANSWERED;
@@ -288,13 +337,13 @@ client_run(const struct client_opts *o)
 
 	memset(&c, 0, sizeof(c));
 	c.o = o;
-	c.send_tfd = c.tick_tfd = c.sig_fd = c.status_tfd = -1;
+	c.send_tfd = c.tick_tfd = c.sig_fd = c.status_tfd = c.reconn_fd = -1;
 	c.episode_first_loss = -1;
 	rtt_init(&c.rtt);
 	rtt_init(&c.period_rtt);
 	rtt_init(&c.owd_fwd);
 	rtt_init(&c.owd_bwd);
-	out_init(o->out);
+	out_init(o->out, o->server, o->timestamps);
 	if ((r = client_setup(&c)) != 0)
 		goto out;
 	while (!ev_stopped(c.ev))
@@ -304,7 +353,10 @@ client_run(const struct client_opts *o)
 	memset(&t, 0, sizeof(t));
 	t.server = o->server;
 	t.c = c.done;
+	t.c.sent += c.unsent_slots;
+	t.c.unsent += c.unsent_slots;
 	t.rtt = &c.rtt;
+	t.ipdv = &c.ipdv;
 	t.renewals = c.renewals;
 	t.sessions = c.sessions;
 	t.host_drops = c.host_drops;
@@ -331,6 +383,8 @@ client_run(const struct client_opts *o)
 out:
 	metrics_stop(c.ev, c.metrics);
 	(void)history_close(c.hist);
+	slots_free(c.book);
+	episode_free(c.det);
 	policy_free(c.pol);
 	tls_ctx_free(c.tls);
 	ev_free(c.ev);

@@ -13,7 +13,7 @@
 
 /* Exit codes, documented in --help and the README. */
 enum {
-	EXIT_ALL_ANSWERED = 0,
+	EXIT_ALL_ANSWERED = 0,	/* every slot answered */
 	EXIT_LOSS = 1,
 	EXIT_USAGE = 2,
 	EXIT_CONNECT = 3,
@@ -23,6 +23,7 @@ enum {
 struct client_opts {
 	const char *cert, *key, *ca, *db, *keylog;
 	const char *on_loss;		/* command for loss episodes, or NULL */
+	int64_t hook_limit_ns;		/* --on-loss-timeout */
 	int64_t status_ns;		/* periodic status line; 0 = off */
 	const char *metrics;		/* HOST:PORT for /metrics, or NULL */
 	char host[256];
@@ -38,6 +39,7 @@ struct client_opts {
 	uint16_t size;
 	int durability_full;
 	enum out_mode out;
+	int timestamps;			/* -D: each line starts with its UTC time */
 	struct policy_cfg policy;
 	int renew;			/* 0: never renew */
 	int icmp;			/* --icmp HOST: host is the target */

@@ -86,6 +86,9 @@ ctlc_hello(struct ctlc *c, int64_t deadline, char *err, size_t errlen)
 
 	memset(&m, 0, sizeof(m));
 	m.type = CTL_HELLO;
+	/* The client probes a session on while its control channel is down,
+	 * and closes it over the next one (docs/protocol.md). */
+	m.u.hello.features = CTL_FEAT_LINGER;
 	if ((r = ctlc_send(c, &m)) != 0) {
 		snprintf(err, errlen, "server %s: cannot send HELLO: %s", c->name,
 		    tls_conn_error(c->tls));

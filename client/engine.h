@@ -7,11 +7,13 @@
 #ifndef PM_ENGINE_H
 #define PM_ENGINE_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "client.h"
 #include "control.h"
+#include "episode.h"
 #include "ev.h"
 #include "expo.h"
 #include "history.h"
@@ -20,6 +22,7 @@
 #include "probe.h"
 #include "rttstats.h"
 #include "pace.h"
+#include "slots.h"
 #include "timeutil.h"
 #include "tls.h"
 
@@ -37,6 +40,21 @@
 #define CLOSE_WAIT_NS (5 * NS_PER_SEC)
 #define CONNECT_TIMEOUT_MS 10000
 #define BACKOFF_MAX_NS (60 * NS_PER_SEC)
+/* A drained session whose CLOSE cannot be sent (no control channel) is
+ * given up after this long; the server's linger is of the same order. */
+#define ORPHAN_NS (120 * NS_PER_SEC)
+/* A renewal unanswered this long means the control channel is not getting
+ * through either: an episode that sees it is an outage. */
+#define CTL_UNRESPONSIVE_NS (2 * NS_PER_SEC)
+
+/* What a loss episode was, from what the engine saw while it lasted. */
+enum episode_class {
+	EPC_TRANSIENT,		/* ended by itself, before any renewal */
+	EPC_FLOW,		/* ended after a renewal to a new 5-tuple */
+	EPC_PATH,		/* renewals did not end it; control channel up */
+	EPC_OUTAGE,		/* no replies and no control channel */
+	EPC_LOCAL,		/* this host dropped replies (SO_RXQ_OVFL) */
+};
 
 struct client {
 	const struct client_opts *o;
@@ -46,7 +64,8 @@ struct client {
 	struct policy *pol;
 	struct ev *ev;
 	int send_tfd, tick_tfd, sig_fd;
-	struct probe *cur;
+	struct probe *cur;		/* the session probing now, or NULL */
+	struct probe *next;		/* asked for (OPEN or RENEW), not yet granted */
 	struct probe *old[MAX_OLD];
 	unsigned nold, next_num;
 	uint64_t sent_total;
@@ -62,11 +81,27 @@ struct client {
 	struct fate_counts done;
 	uint64_t renewals, sessions, host_drops, send_errors, tx_unmatched;
 	int64_t episode_first_loss;	/* wall ns of the first loss not yet acted on */
-	int in_episode;			/* a loss episode is under way */
-	int64_t episode_start;		/* its first lost probe (wall ns) */
-	uint64_t episode_lost;
-	uint64_t episode_fwd, episode_bwd;	/* its losses, direction known so far */
+	/* The schedule: every slot from the first grant to the end, sent or
+	 * not, in one book; episodes are found in it in slot order. */
+	struct slots *book;
+	struct episode_det *det;
+	int64_t gap_hist_id;		/* the 'none' session that holds unsent slots */
+	uint64_t gap_seq;
+	uint64_t unsent_slots;		/* slots with no session to send on */
+	uint64_t episode_id;		/* the open episode's number, 0 if none */
+	uint64_t episodes;		/* episodes so far */
+	int ep_ctl_down;		/* the control channel failed during it */
+	uint64_t ep_renewals;		/* renewals asked for during it */
+	int64_t ep_new_flow_wall;	/* first slot of a session a renewal made in it */
+	uint64_t ep_host_drops;		/* host drops when it began */
 	const char *episode_renewal;	/* reason of its last renewal, or NULL */
+	enum episode_class last_class;
+	int64_t renew_asked_mono;	/* a renewal awaits its grant since, or 0 */
+	/* Settled slots: for --status periods and jitter. */
+	uint64_t settled, settled_lost;
+	uint64_t period_settled, period_lost;
+	int64_t prev_rtt;		/* RTT of the previous settled slot, -1 if none */
+	struct rttstats ipdv;		/* |RTT difference| of consecutive answered slots */
 	int status_tfd;
 	struct rttstats period_rtt;	/* since the last status line */
 	struct fate_counts period_base;	/* totals at the last status line */
@@ -75,6 +110,11 @@ struct client {
 	struct expo_marks expo_marks;
 	uint64_t renew_by_reason[3];	/* by enum policy_reason */
 	int64_t reconnect_at, backoff;
+	int64_t ctl_down_since;		/* mono ns the control channel went, 0 if up */
+	struct reconn *reconn;		/* a reconnection under way, or NULL */
+	pthread_t reconn_thr;
+	int reconn_fd;			/* raised when it is done */
+	uint64_t ctl_losses;		/* times the control channel was lost */
 	int storage_failed;
 };
 
@@ -84,9 +124,16 @@ int ctl_connect(struct client *c, char *err, size_t errlen);
 void ctl_lost(struct client *c, const char *why);
 void ctl_update_events(struct client *c);
 void ctl_check_silence(struct client *c, int64_t now);
-void episode_event(struct client *c, const char *event);
+const char *episode_class_name(enum episode_class k);
+void engine_slots_start(struct client *c);
+void engine_slot_row(struct client *c, struct probe *p, const struct fate_row *row);
+void engine_unsent(struct client *c, unsigned n);
+void engine_unsent_tail(struct client *c, uint64_t first, unsigned n,
+    int64_t wall);
+void engine_ctl_state(struct client *c, int up);
 void old_remove(struct client *c, unsigned i);
 void reconnect_check(struct client *c, int64_t now);
+void reconnect_join(struct client *c);
 void renew_check(struct client *c);
 void renewal_after(struct client *c, struct probe *p,
     const struct fate_row *row);
@@ -98,6 +145,8 @@ void session_finish(struct client *c, struct probe *p,
 void session_granted(struct client *c, const struct ctl_grant *g);
 void session_open(struct client *c);
 void session_retire(struct client *c);
+/* A renewal or open that will not be granted: forget it, say why. */
+void session_next_failed(struct client *c, const char *why);
 /* Read what the sending session's socket holds, before timeouts are checked. */
 void session_poll_replies(struct client *c);
 void storage_check(struct client *c, int r);

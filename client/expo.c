@@ -43,16 +43,19 @@ mark(uint64_t *m, uint64_t v)
 static void
 lost(struct mbuf *b, const struct expo_snapshot *s)
 {
-	static const char *const dir[] = { "forward", "backward", "unknown" };
-	uint64_t v[3] = { mark(&s->marks->lost_fwd, s->c.lost_fwd),
+	static const char *const dir[] = { "forward", "backward", "unknown",
+	    "unsent" };
+	uint64_t v[4] = { mark(&s->marks->lost_fwd, s->c.lost_fwd),
 	    mark(&s->marks->lost_bwd, s->c.lost_bwd),
-	    mark(&s->marks->lost_unknown, s->c.lost_unknown) };
+	    mark(&s->marks->lost_unknown, s->c.lost_unknown),
+	    mark(&s->marks->unsent, s->c.unsent) };
 	unsigned i;
 
 	mbuf_family(b, "pktmon_probes_lost", "counter",
-	    "Probes without a reply, by the direction they were lost in; a loss "
-	    "is counted once its direction is settled.");
-	for (i = 0; i < 3; i++)
+	    "Probe slots without a reply, by the direction they were lost in "
+	    "(unsent: no probe could be sent for the slot); a loss is counted "
+	    "once its direction is settled.");
+	for (i = 0; i < 4; i++)
 		mbuf_printf(b, "pktmon_probes_lost_total{server=\"%s\",direction=\"%s\"} "
 		    "%llu\n", s->server, dir[i], (unsigned long long)v[i]);
 }
@@ -98,7 +101,9 @@ expo_render(const struct expo_snapshot *s, struct mbuf *b)
 
 	struct expo_marks *m = s->marks;
 
-	counter(b, s, "pktmon_probes_sent", "Probes sent.", mark(&m->sent, c->sent));
+	counter(b, s, "pktmon_probes_sent", "Probe slots of the schedule, sent or "
+	    "not: 1 - received/sent is the loss, 100 % in an outage.",
+	    mark(&m->sent, c->sent));
 	counter(b, s, "pktmon_probes_received", "Probes answered (late ones included).",
 	    mark(&m->received, c->answered + c->reordered + c->late));
 	lost(b, s);
@@ -122,5 +127,29 @@ expo_render(const struct expo_snapshot *s, struct mbuf *b)
 	    "1 while a probe session is active, else 0.");
 	mbuf_printf(b, "pktmon_session_up{server=\"%s\",mode=\"%s\"} %d\n", s->server,
 	    s->mode, s->session_up);
+	if (s->control_up >= 0) {
+		mbuf_family(b, "pktmon_control_up", "gauge",
+		    "1 while the control channel to the server is up, else 0.");
+		mbuf_printf(b, "pktmon_control_up{server=\"%s\"} %d\n", s->server,
+		    s->control_up);
+	}
+	mbuf_family(b, "pktmon_loss_episode", "gauge",
+	    "1 while a loss episode is open, else 0.");
+	mbuf_printf(b, "pktmon_loss_episode{server=\"%s\"} %d\n", s->server,
+	    s->in_episode);
+	mbuf_family(b, "pktmon_outage", "gauge",
+	    "1 while an outage (no replies and no control channel) is under way.");
+	mbuf_printf(b, "pktmon_outage{server=\"%s\"} %d\n", s->server, s->in_outage);
+	counter(b, s, "pktmon_loss_episodes", "Loss episodes that began.",
+	    s->episodes);
+	mbuf_family(b, "pktmon_ipdv_seconds", "gauge",
+	    "Jitter: |RTT difference| of consecutive answered probes (RFC 5481 "
+	    "IPDV on round trips), median and 99th percentile so far.");
+	if (s->ipdv_median_ns >= 0) {
+		mbuf_printf(b, "pktmon_ipdv_seconds{server=\"%s\",quantile=\"0.5\"} "
+		    "%.9f\n", s->server, s->ipdv_median_ns / 1e9);
+		mbuf_printf(b, "pktmon_ipdv_seconds{server=\"%s\",quantile=\"0.99\"} "
+		    "%.9f\n", s->server, s->ipdv_p99_ns / 1e9);
+	}
 	histogram(b, s);
 }

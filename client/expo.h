@@ -27,7 +27,7 @@ struct expo_rtt {
  */
 struct expo_marks {
 	uint64_t sent, received, lost_fwd, lost_bwd, lost_unknown, late;
-	uint64_t duplicates, reordered;
+	uint64_t duplicates, reordered, unsent;
 };
 
 struct expo_snapshot {
@@ -37,6 +37,11 @@ struct expo_snapshot {
 	uint64_t renewals_consecutive, renewals_window;
 	uint64_t sessions, unstored, host_drops, send_errors;
 	int session_up;
+	int control_up;			/* -1: no control channel in this mode */
+	int in_outage;			/* an episode of class outage is open */
+	int in_episode;			/* a loss episode is open */
+	uint64_t episodes;
+	int64_t ipdv_median_ns, ipdv_p99_ns;	/* -1 when unknown */
 	const struct expo_rtt *rtt;
 	struct expo_marks *marks;
 };

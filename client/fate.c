@@ -13,6 +13,7 @@
 
 struct slot {
 	uint64_t seq;
+	uint64_t tag;
 	uint64_t refl_seq;
 	int64_t send_mono;
 	int64_t send_wall;
@@ -24,6 +25,7 @@ struct slot {
 	uint8_t state;		/* enum fate_kind */
 	uint8_t has_refl;
 	uint8_t has_owd;
+	uint8_t queued;		/* in the queue of losses awaiting a direction */
 };
 
 struct fate {
@@ -32,6 +34,7 @@ struct fate {
 	uint64_t mask;
 	struct slot *ring;
 	uint64_t next_seq;	/* next to send */
+	uint64_t next_tag;	/* the caller's number for it */
 	uint64_t cursor;	/* every seq below is answered or timed out */
 	uint64_t frontier;	/* every seq below has been walked for direction */
 	uint64_t max_answered;	/* 1 + highest seq answered, 0 if none */
@@ -82,6 +85,7 @@ static void
 row_of(const struct slot *s, struct fate_row *row)
 {
 	row->seq = s->seq;
+	row->tag = s->tag;
 	row->sent_wall_ns = s->send_wall;
 	row->rtt_ns = s->rtt;
 	row->fate = (enum fate_kind)s->state;
@@ -146,8 +150,11 @@ assign(struct fate *f, uint64_t nfwd)
 
 	for (i = 0; i < f->qlen; i++) {
 		s = slot_of(f, f->queue[i]);
+		/* Late ones left the queue; a reused slot was a loss still. */
 		if (s->seq == f->queue[i] && s->state != FATE_LOST)
-			continue;	/* turned late meanwhile */
+			continue;
+		if (s->seq == f->queue[i])
+			s->queued = 0;
 		if (fwd < nfwd) {
 			fwd++;
 			if (s->seq == f->queue[i]) { s->state = FATE_LOST_FWD; emit_row(f, s); }
@@ -188,9 +195,13 @@ walk(struct fate *f)
 			continue;
 		if (f->ev.settled != NULL)
 			f->ev.settled(f->ev.arg, s->seq, s->state == FATE_LOST ||
-			    s->state == FATE_LOST_FWD || s->state == FATE_LOST_BWD);
-		if (s->state == FATE_LOST)
+			    s->state == FATE_LOST_FWD || s->state == FATE_LOST_BWD ||
+			    s->state == FATE_UNSENT);
+		if (s->state == FATE_LOST) {
+			s->queued = 1;
 			queue_push(f, s->seq);
+		} else if (s->state == FATE_UNSENT)
+			f->fwd_assigned++;	/* the reflector never saw it */
 		else if (s->state == FATE_ANSWERED && s->has_refl)
 			checkpoint(f, s->seq, s->refl_seq);
 	}
@@ -217,6 +228,12 @@ advance(struct fate *f, int expire, int64_t now)
 }
 
 void
+fate_tag_from(struct fate *f, uint64_t tag)
+{
+	f->next_tag = tag;
+}
+
+void
 fate_sent(struct fate *f, int64_t mono_ns, int64_t wall_ns)
 {
 	struct slot *s;
@@ -227,6 +244,7 @@ fate_sent(struct fate *f, int64_t mono_ns, int64_t wall_ns)
 	s = slot_of(f, f->next_seq);
 	memset(s, 0, sizeof(*s));
 	s->seq = f->next_seq++;
+	s->tag = f->next_tag++;
 	s->send_mono = mono_ns;
 	s->send_wall = wall_ns;
 	s->rtt = -1;
@@ -255,6 +273,22 @@ fate_tx_time(struct fate *f, uint64_t seq, int64_t tx_mono_ns,
 	return 0;
 }
 
+void
+fate_unsent(struct fate *f, uint64_t seq)
+{
+	struct slot *s;
+
+	if (seq >= f->next_seq || f->next_seq - seq > f->mask)
+		return;
+	s = slot_of(f, seq);
+	if (s->seq != seq || s->state != FATE_PENDING)
+		return;
+	s->state = FATE_UNSENT;
+	f->n.unsent++;
+	emit_row(f, s);
+	advance(f, 0, 0);
+}
+
 uint64_t
 fate_next_seq(const struct fate *f)
 {
@@ -276,20 +310,54 @@ unwrap(uint64_t ref, uint32_t v, uint64_t *out)
 	return 0;
 }
 
+/* -1 when the clocks make no sense of it: a reply cannot come before
+ * its probe left (counted in rtt_errors, never stored as 0). */
 static int64_t
-rtt_of(const struct slot *s, int64_t rx_mono, int64_t dwell)
+rtt_of(struct fate *f, const struct slot *s, int64_t rx_mono, int64_t dwell)
 {
 	int64_t raw = rx_mono - s->send_mono;
 
+	if (raw < 0) {
+		f->n.rtt_errors++;
+		return -1;
+	}
 	/* A dwell beyond the round trip means the reflector's clock jumped. */
 	if (dwell < 0 || dwell > raw)
 		dwell = 0;
-	return raw < 0 ? 0 : raw - dwell;
+	return raw - dwell;
+}
+
+/*
+ * A queued loss turned late: take it out of the queue, so that it cannot be
+ * counted as a loss once its ring slot is reused (the queue is in seq
+ * order; late replies are rare, so the move is cheap enough).
+ */
+static void
+queue_remove(struct fate *f, uint64_t seq)
+{
+	size_t lo = 0, hi = f->qlen, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (f->queue[mid] < seq)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < f->qlen && f->queue[lo] == seq) {
+		memmove(&f->queue[lo], &f->queue[lo + 1],
+		    (f->qlen - lo - 1) * sizeof(*f->queue));
+		f->qlen--;
+	}
 }
 
 static enum fate_rx
 late_reply(struct fate *f, struct slot *s)
 {
+	if (s->queued) {
+		queue_remove(f, s->seq);
+		s->queued = 0;
+	}
 	switch ((enum fate_kind)s->state) {
 	case FATE_LOST: f->n.lost_pending--; break;
 	case FATE_LOST_FWD: f->n.lost_fwd--; break;
@@ -297,6 +365,7 @@ late_reply(struct fate *f, struct slot *s)
 	case FATE_ANSWERED:
 	case FATE_REORDERED:
 	case FATE_LATE:
+	case FATE_UNSENT:
 	case FATE_PENDING:
 		break;
 	}
@@ -319,6 +388,11 @@ classify(struct fate *f, struct slot *s, int64_t rx_mono)
 	case FATE_LOST_FWD:
 	case FATE_LOST_BWD:
 		return late_reply(f, s);
+	case FATE_UNSENT:
+		/* Never left this host: whatever claims to answer it is not
+		 * its reply. */
+		f->n.stale++;
+		return FATE_RX_STALE;
 	case FATE_PENDING:
 		break;
 	}
@@ -359,7 +433,7 @@ fate_reply(struct fate *f, uint32_t seq, int64_t refl_seq, int64_t rx_mono_ns,
 		emit_row(f, s);
 		return kind;
 	}
-	s->rtt = rtt_of(s, rx_mono_ns, dwell_ns);
+	s->rtt = rtt_of(f, s, rx_mono_ns, dwell_ns);
 	s->ttl = (int16_t)ttl;
 	if (owd != NULL) {
 		/* The wire timestamp was read before the send call; like the
@@ -404,10 +478,12 @@ fate_close(struct fate *f, int have_count, uint64_t reflector_rx)
 	}
 	/* Entries that turned late meanwhile are no longer losses. */
 	for (i = 0, n = 0; i < f->qlen; i++) {
-		const struct slot *s = slot_of(f, f->queue[i]);
+		struct slot *s = slot_of(f, f->queue[i]);
 
 		if (s->seq != f->queue[i] || s->state == FATE_LOST)
 			n++;
+		if (s->seq == f->queue[i])
+			s->queued = 0;
 	}
 	f->qlen = 0;
 	f->n.lost_pending -= n;

@@ -32,14 +32,18 @@
 
 #include <stdint.h>
 
+#include "fates.h"
+
+/* The stored codes are shared/fates.h's; PENDING is never stored. */
 enum fate_kind {
-	FATE_ANSWERED = 0,
-	FATE_REORDERED = 1,
-	FATE_LATE = 2,
-	FATE_LOST_FWD = 3,
-	FATE_LOST_BWD = 4,
-	FATE_LOST = 5,		/* no reply; direction unknown (so far) */
-	FATE_PENDING = 6,	/* in flight; never stored */
+	FATE_ANSWERED = PM_FATE_ANSWERED,
+	FATE_REORDERED = PM_FATE_REORDERED,
+	FATE_LATE = PM_FATE_LATE,
+	FATE_LOST_FWD = PM_FATE_LOST_FWD,
+	FATE_LOST_BWD = PM_FATE_LOST_BWD,
+	FATE_LOST = PM_FATE_LOST,	/* no reply; direction unknown (so far) */
+	FATE_UNSENT = PM_FATE_UNSENT,	/* the kernel refused the probe */
+	FATE_PENDING = PM_FATES,	/* in flight; never stored */
 };
 
 /* What one received reply turned out to be. */
@@ -53,6 +57,7 @@ enum fate_rx {
 
 struct fate_row {
 	uint64_t seq;
+	uint64_t tag;		/* the caller's number for the probe (fate_tag_from) */
 	int64_t sent_wall_ns;
 	int64_t rtt_ns;		/* -1 when lost */
 	enum fate_kind fate;
@@ -78,6 +83,8 @@ struct fate_counts {
 	uint64_t sent, answered, reordered, late, duplicates, stale;
 	uint64_t lost_fwd, lost_bwd, lost_unknown;
 	uint64_t lost_pending;	/* timed out, direction not yet known */
+	uint64_t unsent;	/* slots whose probe could not be sent: loss */
+	uint64_t rtt_errors;	/* replies whose RTT came out negative: not stored */
 };
 
 struct fate_events {
@@ -100,6 +107,12 @@ struct fate *fate_new(int64_t timeout_ns, uint64_t ring_hint,
     const struct fate_events *ev);
 void fate_free(struct fate *f);
 
+/*
+ * The next probes recorded get the caller's numbers tag, tag + 1, ... (the
+ * client's schedule slots), given back in their rows. Without a call, a
+ * probe's tag is its seq.
+ */
+void fate_tag_from(struct fate *f, uint64_t tag);
 /* Record probe seq (must be the next, from 0) sent at these times. */
 void fate_sent(struct fate *f, int64_t mono_ns, int64_t wall_ns);
 /*
@@ -111,6 +124,12 @@ void fate_sent(struct fate *f, int64_t mono_ns, int64_t wall_ns);
  */
 int fate_tx_time(struct fate *f, uint64_t seq, int64_t tx_mono_ns,
     int64_t window_ns);
+/*
+ * Probe seq, recorded by fate_sent(), never left: the kernel refused it.
+ * It is settled at once as unsent (a loss, forward in the reflector's
+ * count).
+ */
+void fate_unsent(struct fate *f, uint64_t seq);
 /* The 64-bit sequence number the next fate_sent() will get. */
 uint64_t fate_next_seq(const struct fate *f);
 

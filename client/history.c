@@ -27,6 +27,7 @@
 
 extern const char pm_schema_sql[];
 extern const char pm_migration_002_sql[];
+extern const char pm_migration_003_sql[];
 
 /*
  * Forward-only migrations: entry i moves a history from version i + 1 to
@@ -35,6 +36,7 @@ extern const char pm_migration_002_sql[];
  */
 static const char *const migrations[] = {
 	pm_migration_002_sql,
+	pm_migration_003_sql,
 };
 #define HISTORY_VERSION (1 + (int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -87,6 +89,46 @@ history_move_aside(const char *path, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * Once the schema is current, under the writer's lock: the fates table
+ * says what shared/fates.c says, and sessions left open by a client that
+ * was killed (this writer holds the lock, so none is running) are closed
+ * as aborted at their last slot.
+ */
+static int
+history_tidy(struct history *h, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = NULL;
+	unsigned i;
+	int ok = 1;
+
+	if (history_exec(h, "BEGIN IMMEDIATE") != 0 || sqlite3_prepare_v2(h->db,
+	    "INSERT OR REPLACE INTO fates (code, name, meaning) VALUES (?, ?, ?)",
+	    -1, &st, NULL) != SQLITE_OK)
+		ok = 0;
+	for (i = 0; ok && i < PM_FATES; i++) {
+		sqlite3_reset(st);
+		sqlite3_bind_int(st, 1, (int)i);
+		sqlite3_bind_text(st, 2, pm_fate_name(i), -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, pm_fate_meaning(i), -1, SQLITE_STATIC);
+		ok = sqlite3_step(st) == SQLITE_DONE;
+	}
+	sqlite3_finalize(st);
+	if (ok && history_exec(h, "UPDATE sessions SET end_reason = 'aborted', "
+	    "ended_ns = coalesce((SELECT max(sent_ns) FROM probes WHERE "
+	    "session_id = sessions.id), started_ns) WHERE ended_ns IS NULL") != 0)
+		ok = 0;
+	if (ok && sqlite3_changes(h->db) > 0)
+		log_info("history %s: %d sessions of an earlier run that did not "
+		    "stop cleanly closed as aborted", h->path, sqlite3_changes(h->db));
+	if (ok && history_exec(h, "COMMIT") == 0)
+		return 0;
+	snprintf(err, errlen, "history %s: cannot update it: %s", h->path,
+	    sqlite3_errmsg(h->db));
+	(void)sqlite3_exec(h->db, "ROLLBACK", NULL, NULL, NULL);
+	return PM_E_DB;
+}
+
 static int
 history_schema(struct history *h, char *err, size_t errlen)
 {
@@ -104,7 +146,7 @@ history_schema(struct history *h, char *err, size_t errlen)
 		return PM_E_DB;
 	}
 	if (ver == HISTORY_VERSION)
-		return 0;
+		return history_tidy(h, err, errlen);
 	if (ver == 0 && ntables > 0) {
 		snprintf(err, errlen, "%s is an SQLite file but not a pktmon history",
 		    h->path);
@@ -122,7 +164,7 @@ history_schema(struct history *h, char *err, size_t errlen)
 	if (ver > 0)
 		log_info("history %s: schema upgraded from version %lld to %d",
 		    h->path, (long long)ver, HISTORY_VERSION);
-	return 0;
+	return history_tidy(h, err, errlen);
 fail:
 	snprintf(err, errlen, "history %s: cannot %s the schema: %s", h->path,
 	    ver == 0 ? "create" : "upgrade", sqlite3_errmsg(h->db));
@@ -552,7 +594,8 @@ history_session_end(struct history *h, int64_t id, int64_t ended_ns,
 	struct meta m = { "UPDATE sessions SET ended_ns = ?, end_reason = ?, "
 	    "renewed_to = ?, sent = ?, received = ?, lost_forward = ?, "
 	    "lost_backward = ?, lost_unknown = ?, late = ?, reordered = ?, "
-	    "duplicates = ?, reflector_rx = ?, host_drops = ? WHERE id = ?", 0,
+	    "duplicates = ?, reflector_rx = ?, host_drops = ?, unsent = ? "
+	    "WHERE id = ?", 0,
 	    { { 0, 0, 0, "" } } };
 
 	meta_int(&m, ended_ns);
@@ -568,6 +611,7 @@ history_session_end(struct history *h, int64_t id, int64_t ended_ns,
 	meta_int(&m, (int64_t)c->duplicates);
 	meta_int_or_null(&m, have_rx ? (int64_t)reflector_rx : -1);
 	meta_int(&m, (int64_t)host_drops);
+	meta_int(&m, (int64_t)c->unsent);
 	meta_int(&m, id);
 	return meta_push(h, &m);
 }
@@ -618,6 +662,40 @@ history_renewal_first_reply(struct history *h, int64_t id, int64_t t_ns)
 {
 	return renewal_set(h, "UPDATE renewals SET first_reply_ns = ? WHERE id = ?",
 	    0, t_ns, 0, id);
+}
+
+int
+history_renewal_failed(struct history *h, int64_t id, const char *why)
+{
+	struct meta m = { "UPDATE renewals SET failed = ? WHERE id = ?", 0,
+	    { { 0, 0, 0, "" } } };
+
+	meta_text(&m, why);
+	meta_int(&m, id);
+	return meta_push(h, &m);
+}
+
+int
+history_episode(struct history *h, const struct history_episode *e)
+{
+	struct meta m = { "INSERT INTO episodes (server, start_ns, end_ns, "
+	    "close_ns, slots, lost, lost_forward, lost_backward, lost_unknown, "
+	    "unsent, class, renewals) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	    0, { { 0, 0, 0, "" } } };
+
+	meta_text(&m, e->server);
+	meta_int(&m, e->start_ns);
+	meta_int(&m, e->end_ns);
+	meta_int_or_null(&m, e->close_ns);
+	meta_int(&m, (int64_t)e->slots);
+	meta_int(&m, (int64_t)e->lost);
+	meta_int(&m, (int64_t)e->lost_fwd);
+	meta_int(&m, (int64_t)e->lost_bwd);
+	meta_int(&m, (int64_t)e->lost_unknown);
+	meta_int(&m, (int64_t)e->unsent);
+	meta_text(&m, e->class);
+	meta_int(&m, (int64_t)e->renewals);
+	return meta_push(h, &m);
 }
 
 int

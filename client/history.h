@@ -40,6 +40,14 @@ struct history_renewal {
 	double loss_before_pct;
 };
 
+struct history_episode {
+	const char *server;
+	int64_t start_ns, end_ns, close_ns;	/* close_ns -1: none */
+	uint64_t slots, lost, lost_fwd, lost_bwd, lost_unknown, unsent;
+	const char *class;
+	uint64_t renewals;
+};
+
 /*
  * Open or create the history at path. A file that fails quick_check is
  * moved aside to path.corrupt-<unix time> and a fresh one is created (the
@@ -69,6 +77,10 @@ int64_t history_renewal_begin(struct history *h, const struct history_renewal *r
 int history_renewal_to(struct history *h, int64_t id, int64_t to_session);
 int history_renewal_first_reply(struct history *h, int64_t id, int64_t t_ns);
 int history_renewal_after(struct history *h, int64_t id, double loss_after_pct);
+/* The renewal will get no session: why. */
+int history_renewal_failed(struct history *h, int64_t id, const char *why);
+/* A loss episode that ended. */
+int history_episode(struct history *h, const struct history_episode *e);
 
 /* Rows dropped because the buffer was full while the database failed. */
 uint64_t history_unstored(const struct history *h);

@@ -1,69 +1,166 @@
 /*
- * hooks: posix_spawn of /bin/sh -c CMD with an extended environment.
+ * hooks: a queue of events and at most one child: posix_spawn of /bin/sh -c
+ * CMD in a process group of its own, so that the time limit kills what the
+ * command started too.
  */
+#include <errno.h>
+#include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 
 #include "hooks.h"
 #include "log.h"
+#include "timeutil.h"
 
-#define HOOKS_MAX_RUNNING 4
-#define HOOKS_MAX_VARS 16
+#define HOOKS_QUEUE 64
+#define HOOKS_MAX_VARS 24
+#define HOOKS_VAR_LEN 256
 
 extern char **environ;
 
-static unsigned running;
+struct hook_event {
+	size_t n;
+	char var[HOOKS_MAX_VARS][HOOKS_VAR_LEN];
+};
 
-static size_t
-env_count(void)
-{
-	size_t n = 0;
-
-	while (environ[n] != NULL)
-		n++;
-	return n;
-}
+static const char *command;
+static int64_t limit;
+static struct hook_event queue[HOOKS_QUEUE];
+static size_t qhead, qlen;
+static pid_t child = -1;
+static int64_t child_start;
+static int killed;
+static int warned_full, warned_slow;
 
 int
-hooks_run(const char *cmd, const struct hook_var *vars, size_t n)
+hooks_check(const char *cmd, char *err, size_t errlen)
 {
-	char *argv[] = { "sh", "-c", (char *)cmd, NULL };
-	char buf[HOOKS_MAX_VARS][256];
-	size_t i, base = env_count();
-	char **envp;
-	pid_t pid;
+	char word[256], probe[512];
+	size_t n = strcspn(cmd + strspn(cmd, " \t"), " \t;|&<>");
+	const char *w = cmd + strspn(cmd, " \t");
 	int r;
 
-	if (running >= HOOKS_MAX_RUNNING) {
-		log_warnx("--on-loss: %u commands still running; not starting another",
-		    running);
+	if (n == 0 || n >= sizeof(word)) {
+		snprintf(err, errlen, "--on-loss '%s': no command to run", cmd);
 		return -1;
 	}
-	if (n > HOOKS_MAX_VARS || (envp = calloc(base + n + 1, sizeof(*envp))) == NULL)
+	memcpy(word, w, n);
+	word[n] = '\0';
+	/* The shell's own lookup, so builtins and PATH work as they will when
+	 * the hook runs. */
+	snprintf(probe, sizeof(probe), "command -v -- '%s' >/dev/null 2>&1",
+	    word);
+	if (strchr(word, '\'') != NULL)
+		return 0;	/* quoting the shell will judge */
+	r = system(probe);
+	if (r == -1 || !WIFEXITED(r) || WEXITSTATUS(r) != 0) {
+		snprintf(err, errlen, "--on-loss: '%s' is not a command or "
+		    "executable file", word);
 		return -1;
-	memcpy(envp, environ, base * sizeof(*envp));
-	for (i = 0; i < n; i++) {
-		snprintf(buf[i], sizeof(buf[i]), "%s=%s", vars[i].name, vars[i].value);
-		envp[base + i] = buf[i];
 	}
-	r = posix_spawn(&pid, "/bin/sh", NULL, NULL, argv, envp);
-	free(envp);
-	if (r != 0) {
-		log_warnx("--on-loss: cannot start /bin/sh: %s", strerror(r));
-		return -1;
-	}
-	running++;
 	return 0;
 }
 
 void
-hooks_reap(void)
+hooks_init(const char *cmd, int64_t limit_ns)
+{
+	command = cmd;
+	limit = limit_ns;
+}
+
+void
+hooks_push(const struct hook_var *vars, size_t n)
+{
+	struct hook_event *e;
+	size_t i;
+
+	if (command == NULL)
+		return;
+	if (qlen == HOOKS_QUEUE) {
+		if (!warned_full++)
+			log_warnx("--on-loss: %d events wait for the command; "
+			    "dropping further ones", HOOKS_QUEUE);
+		return;
+	}
+	e = &queue[(qhead + qlen++) % HOOKS_QUEUE];
+	e->n = n < HOOKS_MAX_VARS ? n : HOOKS_MAX_VARS;
+	for (i = 0; i < e->n; i++)
+		snprintf(e->var[i], sizeof(e->var[i]), "%s=%s", vars[i].name,
+		    vars[i].value);
+	hooks_tick(mono_ns());
+}
+
+static void
+start_next(int64_t now)
+{
+	char *argv[] = { "sh", "-c", (char *)command, NULL };
+	struct hook_event *e = &queue[qhead];
+	posix_spawnattr_t attr;
+	size_t i, base = 0;
+	char **envp;
+	int r;
+
+	while (environ[base] != NULL)
+		base++;
+	qhead = (qhead + 1) % HOOKS_QUEUE;
+	qlen--;
+	if ((envp = calloc(base + e->n + 1, sizeof(*envp))) == NULL)
+		return;
+	memcpy(envp, environ, base * sizeof(*envp));
+	for (i = 0; i < e->n; i++)
+		envp[base + i] = e->var[i];
+	posix_spawnattr_init(&attr);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
+	posix_spawnattr_setpgroup(&attr, 0);
+	r = posix_spawn(&child, "/bin/sh", NULL, &attr, argv, envp);
+	posix_spawnattr_destroy(&attr);
+	free(envp);
+	if (r != 0) {
+		child = -1;
+		log_warnx("--on-loss: cannot start /bin/sh: %s", strerror(r));
+		return;
+	}
+	child_start = now;
+	killed = 0;
+}
+
+void
+hooks_tick(int64_t now)
 {
 	int status;
 
-	while (running > 0 && waitpid(-1, &status, WNOHANG) > 0)
-		running--;
+	if (child > 0) {
+		if (waitpid(child, &status, WNOHANG) == child)
+			child = -1;
+		else if (!killed && limit > 0 && now - child_start > limit) {
+			if (!warned_slow++)
+				log_warnx("--on-loss: the command ran past %.0f s and "
+				    "was killed (said once)", limit / 1e9);
+			(void)kill(-child, SIGKILL);
+			killed = 1;
+		}
+	}
+	if (child < 0 && qlen > 0)
+		start_next(now);
+}
+
+void
+hooks_drain(int64_t deadline)
+{
+	struct timespec ts = { 0, 10 * 1000 * 1000 };
+	int64_t now;
+
+	while ((child > 0 || qlen > 0) && (now = mono_ns()) < deadline) {
+		hooks_tick(now);
+		nanosleep(&ts, NULL);
+	}
+	if (child > 0) {
+		(void)kill(-child, SIGKILL);
+		(void)waitpid(child, NULL, 0);
+		child = -1;
+	}
 }

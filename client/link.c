@@ -1,13 +1,26 @@
 /*
  * link: the control channel as the engine uses it: messages, loss of the
- * channel, reconnection with backoff.
+ * channel, reconnection with backoff. Losing the channel never stops the
+ * schedule: the current session goes on being probed (the server lets it
+ * linger), and reconnecting runs on a thread of its own, so a connect that
+ * hangs on a dead path cannot hold up a single probe.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "engine.h"
+
+#define RECONNECT_TIMEOUT_MS 5000
+
+struct reconn {
+	struct client *c;
+	struct ctlc *ctl;
+	int r;
+	char err[512];
+};
 
 /* ---- control messages --------------------------------------------------- */
 
@@ -24,35 +37,49 @@ find_old(struct client *c, uint16_t ssid, unsigned *idx)
 	return NULL;
 }
 
+static void
+on_closed(struct client *c, const struct ctl_msg *m)
+{
+	struct probe *p;
+	unsigned i;
+	/* A server that does not know the session (it restarted) cannot say
+	 * what it received: the last losses stay of unknown direction. */
+	int known = m->u.closed.received != UINT64_MAX;
+
+	if ((p = find_old(c, m->u.closed.ssid, &i)) == NULL)
+		return;
+	old_remove(c, i);
+	session_finish(c, p, p->renewed_to ? "renewed" : known ? "stopped" :
+	    "aborted", known, m->u.closed.received);
+}
+
 void
 on_ctl_msg(void *arg, const struct ctl_msg *m)
 {
 	struct client *c = arg;
-	struct probe *p;
+	struct probe *p, *old;
 	unsigned i;
 
 	switch (m->type) {
 	case CTL_ACCEPT:
-		if (c->cur != NULL && c->cur->st == PROBE_OPENING)
+		if (c->next != NULL && c->next->renewal_id <= 0)
 			session_granted(c, &m->u.accept);
 		break;
 	case CTL_RENEWED:
-		if (c->cur == NULL || c->cur->st != PROBE_OPENING)
+		if (c->next == NULL || c->next->renewal_id <= 0)
 			break;
-		p = c->cur;
+		p = c->next;
 		session_granted(c, &m->u.renewed.grant);
+		if (c->cur != p)
+			break;
 		if (p->renewal_id > 0)
 			storage_check(c, history_renewal_to(c->hist, p->renewal_id,
 			    p->hist_id));
-		if (find_old(c, m->u.renewed.old_ssid, &i) != NULL)
-			c->old[i]->renewed_to = p->hist_id;
+		if ((old = find_old(c, m->u.renewed.old_ssid, &i)) != NULL)
+			old->renewed_to = p->hist_id;
 		break;
 	case CTL_CLOSED:
-		if ((p = find_old(c, m->u.closed.ssid, &i)) != NULL) {
-			old_remove(c, i);
-			session_finish(c, p, p->renewed_to ? "renewed" : "stopped",
-			    1, m->u.closed.received);
-		}
+		on_closed(c, m);
 		break;
 	case CTL_KEEPALIVE:
 		break;
@@ -93,29 +120,31 @@ reconnect_schedule(struct client *c)
 	if (c->backoff + jitter > BACKOFF_MAX_NS)
 		jitter = -jitter;	/* the cap holds with jitter too */
 	c->reconnect_at = mono_ns() + c->backoff + jitter;
-	out_note("reconnecting in %.1f s", (c->backoff + jitter) / 1e9);
+	out_event("reconnecting to %s in %.1f s", c->o->server,
+	    (c->backoff + jitter) / 1e9);
 }
 
-/* The control channel is gone: every session is aborted; retry later. */
+/*
+ * The control channel is gone. The current session is probed on (its
+ * slots keep their fates: loss while the path is down); a pending request
+ * fails; sessions waiting for CLOSED will be closed over the next channel.
+ */
 void
 ctl_lost(struct client *c, const char *why)
 {
+	unsigned i;
+
 	log_warnx("%s", why);
-	if (c->cur != NULL && c->cur->fate == NULL) {
-		probe_free(c->cur);
-		c->cur = NULL;
-	}
-	if (c->cur != NULL) {
-		session_finish(c, c->cur, "aborted", 0, 0);
-		c->cur = NULL;
-	}
-	while (c->nold > 0) {
-		session_finish(c, c->old[c->nold - 1], "aborted", 0, 0);
-		c->nold--;
-	}
+	session_next_failed(c, "control channel lost");
+	for (i = 0; i < c->nold; i++)
+		if (c->old[i]->st == PROBE_CLOSING) {
+			c->old[i]->st = PROBE_DRAINING;
+			c->old[i]->stop_mono = mono_ns();
+		}
 	ev_del(c->ev, ctlc_fd(c->ctl));
 	ctlc_free(c->ctl);
 	c->ctl = NULL;
+	engine_ctl_state(c, 0);
 	if (c->stopping)
 		ev_stop(c->ev);
 	else
@@ -160,30 +189,109 @@ ctl_check_silence(struct client *c, int64_t now)
 		ctl_update_events(c);
 }
 
-int
-ctl_connect(struct client *c, char *err, size_t errlen)
+/* A channel is up: watch it and ask for a session. */
+static int
+ctl_install(struct client *c, struct ctlc *ctl)
 {
 	int r;
 
-	if ((r = ctlc_connect(c->tls, c->o->host, c->o->port, CONNECT_TIMEOUT_MS,
-	    &c->ctl, err, errlen)) != 0)
-		return r;
+	c->ctl = ctl;
 	if ((r = ev_add(c->ev, ctlc_fd(c->ctl), EPOLLIN, on_ctl, c)) != 0)
 		return r;
 	session_open(c);
 	return 0;
 }
 
+int
+ctl_connect(struct client *c, char *err, size_t errlen)
+{
+	struct ctlc *ctl;
+	int r;
+
+	if ((r = ctlc_connect(c->tls, c->o->host, c->o->port, CONNECT_TIMEOUT_MS,
+	    &ctl, err, errlen)) != 0)
+		return r;
+	return ctl_install(c, ctl);
+}
+
+/* ---- reconnection, off the probing thread ------------------------------- */
+
+static void *
+reconn_main(void *arg)
+{
+	struct reconn *x = arg;
+
+	x->r = ctlc_connect(x->c->tls, x->c->o->host, x->c->o->port,
+	    RECONNECT_TIMEOUT_MS, &x->ctl, x->err, sizeof(x->err));
+	ev_notify(x->c->reconn_fd);
+	return NULL;
+}
+
+/* Wait for a reconnection under way (at exit); frees what it made. */
+void
+reconnect_join(struct client *c)
+{
+	struct reconn *x = c->reconn;
+
+	if (x == NULL)
+		return;
+	pthread_join(c->reconn_thr, NULL);
+	if (x->r == 0)
+		ctlc_free(x->ctl);
+	free(x);
+	c->reconn = NULL;
+}
+
+static void
+on_reconn(struct ev *ev, int fd, uint32_t events, void *arg)
+{
+	struct client *c = arg;
+	struct reconn *x = c->reconn;
+
+	(void)ev;
+	(void)events;
+	(void)ev_notify_read(fd);
+	if (x == NULL)
+		return;
+	pthread_join(c->reconn_thr, NULL);
+	c->reconn = NULL;
+	if (x->r != 0) {
+		log_warnx("%s", x->err);
+		if (!c->stopping)
+			reconnect_schedule(c);
+	} else if (c->stopping)
+		ctlc_free(x->ctl);
+	else if (ctl_install(c, x->ctl) != 0) {
+		ctl_lost(c, "control channel set-up failed");
+	} else
+		engine_ctl_state(c, 1);
+	free(x);
+}
+
 void
 reconnect_check(struct client *c, int64_t now)
 {
-	char err[512];
+	struct reconn *x;
 
-	if (c->ctl != NULL || now < c->reconnect_at || c->stopping || serverless(c))
+	if (c->ctl != NULL || c->reconn != NULL || now < c->reconnect_at ||
+	    c->stopping || serverless(c))
 		return;
-	if (ctl_connect(c, err, sizeof(err)) != 0) {
-		log_warnx("%s", err);
+	if (c->reconn_fd < 0) {
+		if ((c->reconn_fd = ev_notify_new()) < 0 ||
+		    ev_add(c->ev, c->reconn_fd, EPOLLIN, on_reconn, c) != 0)
+			fatal(EXIT_USAGE, "event loop set-up");
+	}
+	if ((x = calloc(1, sizeof(*x))) == NULL) {
+		reconnect_schedule(c);
+		return;
+	}
+	x->c = c;
+	c->reconn = x;
+	out_event("reconnecting to %s", c->o->server);
+	if (pthread_create(&c->reconn_thr, NULL, reconn_main, x) != 0) {
+		c->reconn = NULL;
+		free(x);
+		log_warnx("cannot start a thread to reconnect");
 		reconnect_schedule(c);
 	}
 }
-

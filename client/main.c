@@ -19,8 +19,10 @@ struct client_conf {
 	char *cert, *key, *ca, *server, *icmp, *stamp, *stamp_key_file, *db, *keylog, *durability;
 	char *on_loss, *metrics;
 	int64_t interval, deadline, timeout, renew_gap, renew_gap_max, status;
+	int64_t on_loss_timeout;
 	uint32_t count, size, renew_after, renew_window, renew_loss, renew_max, dscp;
 	int json, renew, quiet, verbose, poisson, realtime, dscp_set;
+	int events, timestamps;
 };
 
 #define S 1000000000ULL
@@ -56,7 +58,12 @@ static const struct conf_key client_keys[] = {
 	K("renew-gap-max", CONF_DURATION, renew_gap_max, 0, 86400 * S, "DUR", "the doubling gap stops growing here (default 10m)"),
 	K("renew-max", CONF_U32, renew_max, 1, 64, "N", "at most N renewals in any hour, 1 to 64 (default 10)"),
 	K("metrics", CONF_STR, metrics, 0, 0, "HOST:PORT", "serve OpenMetrics at http://HOST:PORT/metrics (e.g. 127.0.0.1:9862)"),
-	K("on-loss", CONF_STR, on_loss, 0, 0, "CMD", "run CMD (sh -c) when a loss episode starts and ends"),
+	K("on-loss", CONF_STR, on_loss, 0, 0, "CMD", "run CMD (sh -c) when a loss episode starts and ends, one\n"
+	    "                               event at a time, in order (PKTMON_* variables)"),
+	K("on-loss-timeout", CONF_DURATION, on_loss_timeout, 100000000ULL, 3600 * S, "DUR", "kill an --on-loss command still running after DUR (default 30s)"),
+	K("events", CONF_FLAG, events, 0, 0, NULL, "print only events (episodes, renewals, control channel), one\n"
+	    "                               time-stamped line each, and the summary (for the journal)"),
+	K("timestamps", CONF_FLAG, timestamps, 0, 0, NULL, "-D: start every line with its time (ISO 8601, UTC)"),
 	K("durability", CONF_STR, durability, 0, 0, "MODE", "normal (survives a crash, default) or full (also power loss)"),
 	K("keylog", CONF_STR, keylog, 0, 0, "FILE", "append each session's STAMP key (debugging, like SSLKEYLOGFILE)"),
 };
@@ -76,11 +83,13 @@ usage(void)
 	    "       pktmon-client --icmp HOST --db FILE [options]\n"
 	    "       pktmon-client --config FILE [options]\n\n");
 	conf_usage(client_keys, NKEYS, stdout);
-	printf("  %-28s %s\n  %-28s %s\n  %-28s %s\n  %-28s %s\n",
+	printf("  %-28s %s\n  %-28s %s\n  %-28s %s\n  %-28s %s\n  %-28s %s\n",
 	    "--config FILE", "read settings from an INI file (same names as the options)",
-	    "-q, --quiet", "print only the summary", "-v, --verbose", "more logging",
-	    "-h, --help", "this text");
+	    "-q, --quiet", "print only the summary", "-D", "same as --timestamps",
+	    "-v, --verbose", "more logging", "-h, --help", "this text");
 	printf("\nDurations take units: 250ms, 10s, 5m, 1h; a bare number is seconds.\n"
+	    "Loss counts probe slots: a slot whose probe could not be sent (control\n"
+	    "channel down, no session, send error) is lost too.\n"
 	    "Exit codes: 0 every probe answered, 1 loss seen, 2 usage or configuration\n"
 	    "error, 3 could not connect or authenticate, 4 history could not be opened\n"
 	    "or written. SIGINT/SIGTERM stop cleanly (a second one stops at once).\n");
@@ -93,6 +102,8 @@ extra_opt(int letter, void *arg)
 
 	if (letter == 'q')
 		c->quiet = 1;
+	else if (letter == 'D')
+		c->timestamps = 1;
 	else if (letter == 'v')
 		c->verbose++;
 	else if (letter == 'h') {
@@ -110,6 +121,7 @@ defaults(struct client_conf *c)
 	policy_defaults(&p);
 	c->interval = NS_PER_SEC;
 	c->timeout = NS_PER_SEC;
+	c->on_loss_timeout = 30 * NS_PER_SEC;
 	c->renew = 1;
 	c->renew_after = p.consecutive;
 	c->renew_window = p.window;
@@ -182,6 +194,8 @@ to_opts(const struct client_conf *c, struct client_opts *o)
 	o->db = c->db;
 	o->keylog = c->keylog;
 	o->on_loss = c->on_loss;
+	o->hook_limit_ns = c->on_loss_timeout;
+	o->timestamps = c->timestamps;
 	o->metrics = c->metrics;
 	o->interval_ns = c->interval;
 	o->poisson = c->poisson;
@@ -191,7 +205,8 @@ to_opts(const struct client_conf *c, struct client_opts *o)
 	o->deadline_ns = c->deadline;
 	o->status_ns = c->status;
 	o->count = c->count;
-	o->out = c->json ? OUT_JSON : c->quiet ? OUT_QUIET : OUT_LINES;
+	o->out = c->json ? OUT_JSON : c->quiet ? OUT_QUIET : c->events ? OUT_EVENTS :
+	    OUT_LINES;
 	o->renew = c->renew;
 	policy_defaults(&o->policy);
 	o->policy.consecutive = c->renew_after;
@@ -220,7 +235,7 @@ main(int argc, char **argv)
 	defaults(&c);
 	c.dscp = UINT32_MAX;	/* unset; the table's range check still applies */
 	if (conf_args(client_keys, NKEYS, &c, argc, argv, aliases,
-	    sizeof(aliases) / sizeof(aliases[0]), "qvh", extra_opt, &c, &config,
+	    sizeof(aliases) / sizeof(aliases[0]), "qvhD", extra_opt, &c, &config,
 	    err, sizeof(err)) != 0)
 		usage_error("%s", err);
 	log_set_level(c.verbose ? LOG_LVL_DEBUG : LOG_LVL_INFO);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "output.h"
@@ -16,17 +17,21 @@
 
 static enum out_mode mode = OUT_LINES;
 static int colour;
+static int stamps;
+static const char *target = "";
 
 #define C_LOSS "\033[31m"	/* red */
 #define C_RENEW "\033[1;33m"	/* bold yellow */
 #define C_OFF "\033[0m"
 
 void
-out_init(enum out_mode m)
+out_init(enum out_mode m, const char *tgt, int timestamps)
 {
 	const char *term = getenv("TERM");
 
 	mode = m;
+	target = tgt ? tgt : "";
+	stamps = timestamps || m == OUT_EVENTS;
 	colour = isatty(STDOUT_FILENO) && getenv("NO_COLOR") == NULL &&
 	    term != NULL && strcmp(term, "dumb") != 0;
 }
@@ -37,9 +42,28 @@ paint(const char *c)
 	return colour ? c : "";
 }
 
+/* "[2026-12-02T17:00:00.123Z] " in -D and events mode: ISO 8601, UTC,
+ * milliseconds, as a journal or a log shipper reads it. */
+static void
+stamp(void)
+{
+	char buf[40];
+	int64_t now = wall_ns();
+	time_t sec = (time_t)(now / NS_PER_SEC);
+	struct tm tm;
+
+	if (!stamps)
+		return;
+	gmtime_r(&sec, &tm);
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+	printf("[%s.%03dZ] ", buf, (int)(now % NS_PER_SEC / NS_PER_MS));
+}
+
 static int
 lines(void)
 {
+	if (mode == OUT_LINES)
+		stamp();
 	return mode == OUT_LINES;
 }
 
@@ -129,6 +153,23 @@ out_renewal(const char *reason, const char *detail, unsigned from, unsigned to)
 }
 
 void
+out_event(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (mode != OUT_LINES && mode != OUT_EVENTS)
+		return;
+	stamp();
+	if (mode == OUT_EVENTS)
+		printf("%s: ", target);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	fflush(stdout);
+}
+
+void
 out_note(const char *fmt, ...)
 {
 	va_list ap;
@@ -151,7 +192,8 @@ received(const struct fate_counts *c)
 static uint64_t
 lost(const struct fate_counts *c)
 {
-	return c->lost_fwd + c->lost_bwd + c->lost_unknown + c->lost_pending;
+	return c->lost_fwd + c->lost_bwd + c->lost_unknown + c->lost_pending +
+	    c->unsent;
 }
 
 static void
@@ -161,23 +203,37 @@ out_json(const struct out_totals *t)
 
 	printf("{\"version\":%d,\"pktmon_version\":\"%s\",", PKTMON_JSON_VERSION,
 	    PKTMON_VERSION);
-	printf("\"sent\":%llu,\"received\":%llu,\"lost\":%llu,\"lost_forward\":%llu,"
-	    "\"lost_backward\":%llu,\"lost_unknown\":%llu,\"duplicates\":%llu,"
-	    "\"reordered\":%llu,\"late\":%llu,",
-	    (unsigned long long)c->sent, (unsigned long long)received(c),
-	    (unsigned long long)lost(c), (unsigned long long)c->lost_fwd,
+	printf("\"slots\":%llu,\"sent\":%llu,\"received\":%llu,\"lost\":%llu,"
+	    "\"loss_pct\":%.4f,\"lost_forward\":%llu,"
+	    "\"lost_backward\":%llu,\"lost_unknown\":%llu,\"unsent\":%llu,"
+	    "\"duplicates\":%llu,\"reordered\":%llu,\"late\":%llu,"
+	    "\"rtt_errors\":%llu,",
+	    (unsigned long long)c->sent, (unsigned long long)(c->sent - c->unsent),
+	    (unsigned long long)received(c),
+	    (unsigned long long)lost(c), c->sent ? 100.0 * (double)lost(c) /
+	    (double)c->sent : 0.0, (unsigned long long)c->lost_fwd,
 	    (unsigned long long)c->lost_bwd,
 	    (unsigned long long)(c->lost_unknown + c->lost_pending),
+	    (unsigned long long)c->unsent,
 	    (unsigned long long)c->duplicates, (unsigned long long)c->reordered,
-	    (unsigned long long)c->late);
+	    (unsigned long long)c->late, (unsigned long long)c->rtt_errors);
 	if (t->rtt->n > 0)
 		printf("\"rtt_ns\":{\"min\":%lld,\"median\":%lld,\"p99\":%lld,"
-		    "\"max\":%lld},", (long long)t->rtt->min,
+		    "\"max\":%lld,\"mean\":%.0f,\"mdev\":%.0f},",
+		    (long long)t->rtt->min,
 		    (long long)rtt_quantile(t->rtt, 0.5),
-		    (long long)rtt_quantile(t->rtt, 0.99), (long long)t->rtt->max);
+		    (long long)rtt_quantile(t->rtt, 0.99), (long long)t->rtt->max,
+		    rtt_mean(t->rtt), rtt_mdev(t->rtt));
 	else
 		printf("\"rtt_ns\":{\"min\":null,\"median\":null,\"p99\":null,"
-		    "\"max\":null},");
+		    "\"max\":null,\"mean\":null,\"mdev\":null},");
+	if (t->ipdv != NULL && t->ipdv->n > 0)
+		printf("\"ipdv_ns\":{\"samples\":%llu,\"mean\":%.0f,\"median\":%lld,"
+		    "\"p99\":%lld,\"max\":%lld},", (unsigned long long)t->ipdv->n,
+		    rtt_mean(t->ipdv), (long long)rtt_quantile(t->ipdv, 0.5),
+		    (long long)rtt_quantile(t->ipdv, 0.99), (long long)t->ipdv->max);
+	else
+		printf("\"ipdv_ns\":null,");
 	if (t->timer_late->n > 0)
 		printf("\"timer_late_ns\":{\"median\":%lld,\"p99\":%lld,\"max\":%lld},",
 		    (long long)rtt_quantile(t->timer_late, 0.5),
@@ -244,20 +300,26 @@ out_summary(const struct out_totals *t)
 	printf("%s : xmt/rcv/%%loss = %llu/%llu/%.2f%%", t->server,
 	    (unsigned long long)c->sent, (unsigned long long)received(c), pct);
 	if (t->rtt->n > 0)
-		printf(", min/avg/median/p99/max = %.3f/%.3f/%.3f/%.3f/%.3f ms",
+		printf(", min/avg/median/p99/max/mdev = %.3f/%.3f/%.3f/%.3f/%.3f/%.3f ms",
 		    t->rtt->min / 1e6, rtt_mean(t->rtt) / 1e6,
 		    rtt_quantile(t->rtt, 0.5) / 1e6, rtt_quantile(t->rtt, 0.99) / 1e6,
-		    t->rtt->max / 1e6);
+		    t->rtt->max / 1e6, rtt_mdev(t->rtt) / 1e6);
+	if (t->ipdv != NULL && t->ipdv->n > 0)
+		printf("\njitter (IPDV, |RTT change| between consecutive answered "
+		    "probes): mean/median/p99 = %.3f/%.3f/%.3f ms",
+		    rtt_mean(t->ipdv) / 1e6, rtt_quantile(t->ipdv, 0.5) / 1e6,
+		    rtt_quantile(t->ipdv, 0.99) / 1e6);
 	if (t->icmp)
 		printf("\nloss: %llu (no pktmon server: direction not observable); %llu late, "
 		    "%llu duplicates\n", (unsigned long long)lost(c),
 		    (unsigned long long)c->late, (unsigned long long)c->duplicates);
 	else
 		printf("\nloss: %llu forward (client->server), %llu backward "
-	    "(server->client), %llu direction unknown; %llu late, %llu "
+	    "(server->client), %llu direction unknown, %llu unsent; %llu late, %llu "
 	    "reordered, %llu duplicates\n",
 	    (unsigned long long)c->lost_fwd, (unsigned long long)c->lost_bwd,
 	    (unsigned long long)(c->lost_unknown + c->lost_pending),
+	    (unsigned long long)c->unsent,
 	    (unsigned long long)c->late, (unsigned long long)c->reordered,
 	    (unsigned long long)c->duplicates);
 	out_owd(t);
@@ -286,7 +348,7 @@ out_status(uint64_t sent, uint64_t lost, const struct fate_counts *t,
 	char when[32];
 
 	fmt_utc(wall_ns(), when, sizeof(when));
-	fprintf(stderr, "[%s] sent %llu, lost %llu (%.2f%%)", when,
+	fprintf(stderr, "[%s] slots %llu, lost %llu (%.2f%%)", when,
 	    (unsigned long long)sent, (unsigned long long)lost,
 	    sent ? 100.0 * (double)lost / (double)sent : 0.0);
 	if (rtt->n > 0)

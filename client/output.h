@@ -9,12 +9,18 @@
 #include "fate.h"
 #include "rttstats.h"
 
-enum out_mode { OUT_LINES, OUT_QUIET, OUT_JSON };
+/*
+ * LINES: per-probe lines and events (ping); EVENTS: only events, one
+ * stamped line each, naming the target (for the journal); QUIET: the
+ * summary only (fping -q); JSON: one object at exit.
+ */
+enum out_mode { OUT_LINES, OUT_EVENTS, OUT_QUIET, OUT_JSON };
 
 struct out_totals {
 	const char *server;
 	struct fate_counts c;		/* summed over sessions */
 	const struct rttstats *rtt;
+	const struct rttstats *ipdv;	/* |RTT difference| of consecutive answered slots */
 	uint64_t renewals, sessions, unstored, host_drops, send_errors;
 	uint64_t tx_unmatched;		/* transmit stamps no probe took */
 	uint64_t bad_replies;		/* failed size, SSID or HMAC check */
@@ -29,7 +35,8 @@ struct out_totals {
 	uint64_t timer_missed;
 };
 
-void out_init(enum out_mode mode);
+/* target names the path in event lines; timestamps: -D. */
+void out_init(enum out_mode mode, const char *target, int timestamps);
 void out_session(unsigned id, unsigned ssid, const char *local, const char *remote,
     int64_t interval_ns, const char *how);
 /* old_session: the probe's session number when it is not the current one, else 0. */
@@ -39,6 +46,8 @@ void out_lost(uint64_t seq, unsigned old_session);
 void out_resolved(unsigned session, uint64_t nfwd, uint64_t nbwd, uint64_t nunknown);
 void out_renewal(const char *reason, const char *detail, unsigned from, unsigned to);
 void out_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Something happened to the path or the engine: lines and events modes. */
+void out_event(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void out_summary(const struct out_totals *t);
 /* fping -Q style: one line on stderr for the last period, totals after it. */
 void out_status(uint64_t sent, uint64_t lost, const struct fate_counts *total,

@@ -165,8 +165,7 @@ probe_tx_stamps(struct probe *p, int64_t window_ns)
 	if ((n = net_tx_timestamp_read_batch(p->fd, p->rxb, id, wall)) <= 0 ||
 	    p->fate == NULL)
 		return n > 0 ? n : 0;
-	mono_now = mono_ns();
-	wall_now = wall_ns();
+	clock_pair(&mono_now, &wall_now);
 	/* A stamp no probe takes would mean the ids went out of step. */
 	for (i = 0; i < n; i++)
 		if (id[i] >= p->tx_sent || p->tx_sent - id[i] > 1024 ||
@@ -198,7 +197,7 @@ probe_too_big(struct probe *p)
 }
 
 unsigned
-probe_send(struct probe *p, unsigned n)
+probe_send(struct probe *p, unsigned n, uint64_t first_slot)
 {
 	struct net_tx tx[NET_BATCH];
 	uint64_t first_seq;
@@ -209,6 +208,7 @@ probe_send(struct probe *p, unsigned n)
 	if (n > NET_BATCH)
 		n = NET_BATCH;
 	first_seq = fate_next_seq(p->fate);
+	fate_tag_from(p->fate, first_slot);
 	for (i = 0; i < n; i++) {
 		uint8_t *pkt = p->txbuf + (size_t)i * p->size;
 
@@ -219,8 +219,8 @@ probe_send(struct probe *p, unsigned n)
 		wall = wall_ns();
 		if (probe_encode(p, pkt, mono, wall) != 0)
 			break;
-		/* The probe counts as sent even if the kernel refuses it: a
-		 * local send error on a broken path is loss the user must see. */
+		/* Recorded before the call: one the kernel refuses becomes
+		 * unsent below, a loss the user must see. */
 		fate_sent(p->fate, mono, wall);
 		tx[i] = (struct net_tx){ pkt, p->size, NULL, -1 };
 	}
@@ -244,6 +244,8 @@ probe_send(struct probe *p, unsigned n)
 		if (r == PM_E_SYS && errno == EMSGSIZE)
 			probe_too_big(p);
 		(void)net_socket_error(p->fd);
+		/* Its slot is kept, with a fate of its own: unsent. */
+		fate_unsent(p->fate, first_seq + off);
 		off++;
 	}
 	/* A stamp is a probe's when taken between its encoding and the call's
@@ -394,8 +396,7 @@ probe_recv(struct probe *p, int readable, int errqueue, probe_reply_cb cb,
 	}
 	/* One clock read for the batch: each reply's own kernel stamp says
 	 * how long it waited since. */
-	now_mono = mono_ns();
-	now_wall = wall_ns();
+	clock_pair(&now_mono, &now_wall);
 	for (i = 0; i < n; i++) {
 		const uint8_t *pkt = p->rxb->buf + (size_t)i * p->rxb->size;
 		const struct net_rx *rx = &p->rxb->rx[i];

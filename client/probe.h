@@ -87,11 +87,12 @@ int probe_start_plain(struct probe *p, const struct net_addr *dest,
 /* DSCP for the session's probes; 0 or PM_E_SYS. */
 int probe_set_dscp(struct probe *p, int dscp) PM_MUST_CHECK;
 /*
- * Send the next n probes (at most NET_BATCH) in one system call; each
- * counts as sent, and one the kernel refuses as lost (send_errors). The
- * number counted as sent.
+ * Send the next n probes (at most NET_BATCH) in one system call, for the
+ * schedule's slots first_slot, first_slot + 1, ... (their rows carry the
+ * slot as tag); one the kernel refuses is recorded as unsent
+ * (send_errors). The number recorded: the slots after those had no probe.
  */
-unsigned probe_send(struct probe *p, unsigned n);
+unsigned probe_send(struct probe *p, unsigned n, uint64_t first_slot);
 
 /* Called for each counted reply (not stale); owd NULL unless both clocks
  * were synchronised. */

@@ -2,6 +2,7 @@
  * rttstats: HDR-style binning. Bin b < 64 holds the value b exactly; above,
  * each power of two is split into 64 equal sub-bins.
  */
+#include <math.h>
 #include <string.h>
 
 #include "rttstats.h"
@@ -54,6 +55,7 @@ rtt_add(struct rttstats *s, int64_t ns)
 	s->bins[b]++;
 	s->n++;
 	s->sum += (double)ns;
+	s->sumsq += (double)ns * (double)ns;
 	if (ns < s->min)
 		s->min = ns;
 	if (ns > s->max)
@@ -89,4 +91,16 @@ double
 rtt_mean(const struct rttstats *s)
 {
 	return s->n ? s->sum / (double)s->n : 0.0;
+}
+
+double
+rtt_mdev(const struct rttstats *s)
+{
+	double m, v;
+
+	if (s->n == 0)
+		return 0.0;
+	m = s->sum / (double)s->n;
+	v = s->sumsq / (double)s->n - m * m;
+	return v > 0 ? sqrt(v) : 0.0;
 }

@@ -16,6 +16,7 @@ struct rttstats {
 	uint64_t n;
 	int64_t min, max;
 	double sum;
+	double sumsq;		/* for the standard deviation (ping's mdev) */
 	uint64_t bins[RTT_BINS];
 };
 
@@ -24,5 +25,7 @@ void rtt_add(struct rttstats *s, int64_t ns);
 /* q in [0, 1]; -1 when empty. */
 int64_t rtt_quantile(const struct rttstats *s, double q);
 double rtt_mean(const struct rttstats *s);
+/* Standard deviation, as ping's mdev; 0 when empty. */
+double rtt_mdev(const struct rttstats *s);
 
 #endif

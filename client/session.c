@@ -3,11 +3,15 @@
  * they get.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "engine.h"
+#include "grant.h"
 
 /* ---- fate callbacks ---------------------------------------------------- */
 
@@ -18,6 +22,7 @@ fate_row_cb(void *arg, const struct fate_row *row)
 	struct client *c = p->owner;
 
 	history_probe(c->hist, p->hist_id, row);
+	engine_slot_row(c, p, row);
 	renewal_after(c, p, row);
 }
 
@@ -40,27 +45,13 @@ fate_lost_cb(void *arg, const struct fate_row *row)
 	/* A drained session's tail must not re-trigger a renewal. */
 	if (p == c->cur && c->episode_first_loss < 0)
 		c->episode_first_loss = row->sent_wall_ns;
-	/* The probe that starts an episode is its first loss. */
-	c->episode_lost = c->in_episode ? c->episode_lost + 1 : 1;
-	if (!c->in_episode) {
-		c->in_episode = 1;
-		c->episode_start = row->sent_wall_ns;
-		c->episode_fwd = c->episode_bwd = 0;
-		c->episode_renewal = NULL;
-		episode_event(c, "loss-start");
-	}
 }
 
 static void
 fate_resolved_cb(void *arg, uint64_t nfwd, uint64_t nbwd, uint64_t nunknown)
 {
 	struct probe *p = arg;
-	struct client *c = p->owner;
 
-	if (c->in_episode) {
-		c->episode_fwd += nfwd;
-		c->episode_bwd += nbwd;
-	}
 	out_resolved(p->num, nfwd, nbwd, nunknown);
 }
 
@@ -76,15 +67,9 @@ fate_settled_cb(void *arg, uint64_t seq, int lost)
 	if (p != c->cur)
 		return;
 	policy_observe(c->pol, lost);
-	/* A full window without loss ends the episode. */
 	if (!lost && policy_window_fill(c->pol) >= c->o->policy.window &&
-	    policy_window_loss(c->pol) == 0.0) {
+	    policy_window_loss(c->pol) == 0.0)
 		c->episode_first_loss = -1;
-		if (c->in_episode) {
-			episode_event(c, "loss-end");
-			c->in_episode = 0;
-		}
-	}
 }
 
 static const struct fate_events fate_ev_template = {
@@ -96,16 +81,46 @@ static const struct fate_events fate_ev_template = {
 static void
 keylog(const struct client *c, const struct probe *p)
 {
-	FILE *f;
-	size_t i;
+	static const char hex[] = "0123456789abcdef";
+	static int refused;	/* said once; no key written after that */
+	char line[64 + 2 * sizeof(p->key.k)];
+	struct stat st;
+	size_t i, n;
+	int fd;
 
-	if (c->o->keylog == NULL || (f = fopen(c->o->keylog, "a")) == NULL)
+	if (c->o->keylog == NULL || refused)
 		return;
-	fprintf(f, "PKTMON_STAMP_KEY %u %u ", p->ssid, net_addr_port(&p->local));
-	for (i = 0; i < sizeof(p->key.k); i++)
-		fprintf(f, "%02x", p->key.k[i]);
-	fputc('\n', f);
-	fclose(f);
+	/* A key lets whoever reads it forge and read this session's probes:
+	 * the file is made for the user alone, and one that others may open
+	 * is not added to. */
+	if ((fd = open(c->o->keylog, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
+	    0600)) < 0 || fstat(fd, &st) != 0) {
+		refused = 1;
+		log_warn("--keylog %s: no keys written", c->o->keylog);
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	if (st.st_mode & (S_IRGRP | S_IWGRP | S_IROTH | S_IWOTH)) {
+		refused = 1;
+		log_warnx("--keylog %s: group or others may open it (mode %04o): no "
+		    "keys written (chmod 600 it, or name a new file)", c->o->keylog,
+		    (unsigned)(st.st_mode & 07777));
+		close(fd);
+		return;
+	}
+	n = (size_t)snprintf(line, sizeof(line), "PKTMON_STAMP_KEY %u %u ",
+	    p->ssid, net_addr_port(&p->local));
+	for (i = 0; i < sizeof(p->key.k); i++) {
+		line[n++] = hex[p->key.k[i] >> 4];
+		line[n++] = hex[p->key.k[i] & 0xf];
+	}
+	line[n++] = '\n';
+	/* One write: O_APPEND keeps lines whole between concurrent clients. */
+	if (write(fd, line, n) != (ssize_t)n)
+		log_warn("--keylog %s: write failed", c->o->keylog);
+	explicit_bzero(line, sizeof(line));
+	close(fd);
 }
 
 void
@@ -121,6 +136,8 @@ add_counts(struct fate_counts *to, const struct fate_counts *n)
 	to->lost_bwd += n->lost_bwd;
 	to->lost_unknown += n->lost_unknown;
 	to->lost_pending += n->lost_pending;
+	to->unsent += n->unsent;
+	to->rtt_errors += n->rtt_errors;
 }
 
 void
@@ -198,13 +215,13 @@ session_open(struct client *c)
 {
 	struct ctl_msg m;
 
-	if (session_new(c, &c->cur) != 0)
+	if (c->next != NULL || session_new(c, &c->next) != 0)
 		return;
 	memset(&m, 0, sizeof(m));
 	m.type = CTL_OPEN;
 	m.u.open.interval_us = (uint32_t)(c->o->interval_ns / NS_PER_US);
 	m.u.open.size = c->o->size;
-	m.u.open.udp_port = net_addr_port(&c->cur->local);
+	m.u.open.udp_port = net_addr_port(&c->next->local);
 	send_ctl(c, &m);
 }
 
@@ -244,6 +261,8 @@ session_record(struct client *c, struct probe *p, const char *mode,
 	out_session(p->num, p->ssid, local, remote, p->interval_ns, how);
 	if (c->o->dscp >= 0 && probe_set_dscp(p, c->o->dscp) != 0)
 		log_warn("cannot set DSCP %d on the probe socket", c->o->dscp);
+	/* The schedule starts with the first session and then never stops,
+	 * whatever happens to sessions and the control channel. */
 	if (c->start_mono == 0) {
 		uint64_t seed = 0;
 
@@ -301,30 +320,74 @@ session_poll_replies(struct client *c)
 	poll_replies(c, c->cur);
 }
 
-/* The server granted cur: derive its key, start probing, record it. */
+/*
+ * The server granted next: derive its key, start probing on it from the
+ * next slot, record it. The session it replaces (renewed, or still probed
+ * while the control channel was down) drains from now on.
+ */
 void
 session_granted(struct client *c, const struct ctl_grant *g)
 {
-	struct probe *p = c->cur;
+	const struct grant_ask ask = {
+		(uint32_t)(c->o->interval_ns / NS_PER_US), c->o->size };
+	struct probe *p = c->next;
 	struct fate_events ev = fate_ev_template;
 	struct stamp_key key;
+	char why[160];
 
+	/* Terms the client did not ask for could spin or flood it, and a
+	 * reconnection would get them again: stop, as when the server cannot
+	 * be reached, with what the history holds written. */
+	if (grant_check(&ask, g, why, sizeof(why)) != 0) {
+		(void)history_close(c->hist);
+		fatalx(EXIT_CONNECT, "server %s %s: refusing", c->o->server, why);
+	}
 	ev.arg = p;
 	if (tls_conn_stamp_key(ctlc_tls(c->ctl), g->ssid, g->nonce, &key) != 0 ||
 	    probe_start(p, g, ctlc_peer(c->ctl), &key, c->o->timeout_ns, &ev) != 0 ||
 	    probe_watch(c, p) != 0) {
 		stamp_key_wipe(&key);
 		log_warnx("cannot start probe session ssid %u", g->ssid);
+		session_next_failed(c, "the granted session could not be started");
 		return;
 	}
 	stamp_key_wipe(&key);
 	c->backoff = 0;
+	c->next = NULL;
+	c->renew_asked_mono = 0;
+	session_retire(c);
+	c->cur = p;
+	if (p->renewal_id > 0) {
+		out_event("renewal succeeded: session %u (ssid 0x%04x)", p->num,
+		    g->ssid);
+		if (c->episode_id != 0)
+			c->ep_new_flow_wall = wall_ns();
+	}
 	keylog(c, p);
 	session_record(c, p, "stamp-auth",
 	    p->interval_ns != c->o->interval_ns ? "interval set by the server" :
 	    "authenticated STAMP");
 	if (c->stopping)
 		session_retire(c);
+}
+
+void
+session_next_failed(struct client *c, const char *why)
+{
+	struct probe *p = c->next;
+
+	if (p == NULL)
+		return;
+	c->next = NULL;
+	c->renew_asked_mono = 0;
+	if (p->renewal_id > 0) {
+		storage_check(c, history_renewal_failed(c->hist, p->renewal_id, why));
+		out_event("renewal failed: %s; probing continues on session %u",
+		    why, c->cur ? c->cur->num : 0);
+	}
+	if (p->fd >= 0)
+		ev_del(c->ev, p->fd);
+	probe_free(p);
 }
 
 /*
@@ -391,8 +454,8 @@ session_retire(struct client *c)
 {
 	struct probe *p = c->cur;
 
-	if (p == NULL || p->st == PROBE_OPENING)
-		return;	/* a grant is on its way; it retires when it comes */
+	if (p == NULL)
+		return;	/* a grant on its way retires when it comes, if stopping */
 	c->cur = NULL;
 	/* No more sends to read at: its last replies wake the loop. */
 	if (p->poll_replies) {
@@ -435,11 +498,9 @@ static void
 renew(struct client *c, enum policy_reason why, const char *detail)
 {
 	struct history_renewal hr;
-	struct probe *old = c->cur, *p;
+	struct probe *old = c->cur, *p = NULL;
 	struct ctl_msg m;
 
-	if (session_new(c, &p) != 0)
-		return;
 	memset(&hr, 0, sizeof(hr));
 	hr.from_session = old->hist_id;
 	hr.requested_ns = wall_ns();
@@ -447,6 +508,30 @@ renew(struct client *c, enum policy_reason why, const char *detail)
 	hr.detail = detail;
 	hr.first_loss_ns = c->episode_first_loss;
 	hr.loss_before_pct = policy_window_loss(c->pol);
+	policy_renewed(c->pol, mono_ns());
+	c->renewals++;
+	c->renew_by_reason[why]++;
+	if (c->episode_id != 0) {
+		c->episode_renewal = hr.reason;
+		c->ep_renewals++;
+	}
+	c->episode_first_loss = -1;
+	/* Without a control channel the request cannot be made: stored as
+	 * failed, and the policy's growing gap spaces the next attempt; the
+	 * old session goes on being probed meanwhile. */
+	if (c->ctl == NULL || session_new(c, &p) != 0) {
+		int64_t id = history_renewal_begin(c->hist, &hr);
+
+		storage_check(c, (int)(id < 0 ? id : 0));
+		if (id > 0)
+			storage_check(c, history_renewal_failed(c->hist, id,
+			    c->ctl == NULL ? "no control channel" :
+			    "no socket for a new session"));
+		out_event("renewal failed: %s (%s): %s; probing continues on "
+		    "session %u", hr.reason, detail, c->ctl == NULL ?
+		    "no control channel" : "no socket", old->num);
+		return;
+	}
 	p->renewal_id = history_renewal_begin(c->hist, &hr);
 	storage_check(c, (int)(p->renewal_id < 0 ? p->renewal_id : 0));
 	memset(&m, 0, sizeof(m));
@@ -454,15 +539,10 @@ renew(struct client *c, enum policy_reason why, const char *detail)
 	m.u.renew.old_ssid = old->ssid;
 	m.u.renew.reason = (uint8_t)why;
 	m.u.renew.udp_port = net_addr_port(&p->local);
-	session_retire(c);
-	c->cur = p;
+	/* The old session keeps its slots until the new one is granted. */
+	c->next = p;
+	c->renew_asked_mono = mono_ns();
 	send_ctl(c, &m);
-	policy_renewed(c->pol, mono_ns());
-	c->renewals++;
-	c->renew_by_reason[why]++;
-	if (c->in_episode)
-		c->episode_renewal = hr.reason;
-	c->episode_first_loss = -1;
 	out_renewal(hr.reason, detail, old->num, p->num);
 }
 
@@ -471,11 +551,17 @@ renew_check(struct client *c)
 {
 	enum policy_reason why;
 	char detail[96];
+	int64_t now = mono_ns();
 
+	/* A renewal nobody answers: the control channel is not getting
+	 * through either. */
+	if (c->renew_asked_mono != 0 && now - c->renew_asked_mono >
+	    CTL_UNRESPONSIVE_NS && c->episode_id != 0)
+		c->ep_ctl_down = 1;
 	if (!c->o->renew || serverless(c) || c->stopping || c->cur == NULL ||
-	    c->cur->st != PROBE_ACTIVE)
+	    c->cur->st != PROBE_ACTIVE || c->next != NULL)
 		return;
-	why = policy_check(c->pol, mono_ns(), detail, sizeof(detail));
+	why = policy_check(c->pol, now, detail, sizeof(detail));
 	if (why != POLICY_NONE)
 		renew(c, why, detail);
 }
@@ -489,7 +575,8 @@ on_reply(void *arg, struct probe *p, uint64_t seq, int64_t rtt_ns, int ttl,
 	struct client *c = arg;
 
 	out_reply(seq, rtt_ns, ttl, kind, line_tag(c, p));
-	if (kind == FATE_RX_DUPLICATE)
+	/* A negative round trip (clocks) is counted by fate, not averaged. */
+	if (kind == FATE_RX_DUPLICATE || rtt_ns < 0)
 		return;
 	rtt_add(&c->rtt, rtt_ns);
 	if (owd != NULL) {

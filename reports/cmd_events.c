@@ -15,10 +15,7 @@
 #include "series.h"
 #include "timeutil.h"
 
-#define QUIET_REPLIES 50	/* replies in a row that end an episode */
-#define OUTAGE_MIN_NS SERIES_OUTAGE_NS
-#define OUTAGE_MIN_PROBES SERIES_OUTAGE_PROBES
-#define LIST_MIN_LOST 2		/* single losses are counted, not listed */
+#define OUTAGE_MIN_NS EPISODE_OUTAGE_NS
 
 struct events {
 	const struct report_opts *o;
@@ -38,6 +35,32 @@ session_on_server(const struct report_data *d, int64_t id, const char *server)
 		if (d->sessions[i].id == id)
 			return strcmp(d->sessions[i].server, server) == 0;
 	return 0;
+}
+
+/*
+ * The episode's class: the client's, stored when the episode ended (it
+ * saw the control channel and the renewals live), else what the history
+ * still shows: renewals in it that were followed by a clean window
+ * (flow-specific), renewals that were not (path-wide), none (transient).
+ */
+static int renewal_in(const struct events *ev, const struct episode *e,
+    const struct rec_renewal *r);
+
+static void
+episode_class(struct events *ev, const struct episode *e, char *cls, size_t len)
+{
+	size_t i;
+	int any = 0, helped = 0;
+
+	if (query_episode_class(ev->d->q, ev->server, e->start_ns, cls, len) == 0)
+		return;
+	for (i = 0; i < ev->d->nrenewals; i++)
+		if (renewal_in(ev, e, &ev->d->renewals[i])) {
+			any = 1;
+			helped = ev->d->renewals[i].loss_after_pct == 0;
+		}
+	snprintf(cls, len, "%s", !any ? "transient" : helped ? "flow-specific" :
+	    "path-wide");
 }
 
 /* Renewals requested between the episode's first loss and its close. */
@@ -78,7 +101,7 @@ pct(uint64_t n, uint64_t of)
 static void
 text_episode(struct events *ev, const struct episode *e)
 {
-	char start[40], end[40], dur[32], out[32] = "-", eff[256];
+	char start[40], end[40], dur[32], out[32] = "-", eff[256], cls[32];
 	size_t i;
 	int any = 0;
 
@@ -87,12 +110,13 @@ text_episode(struct events *ev, const struct episode *e)
 	scale_fmt_duration(e->end_ns - e->start_ns, dur, sizeof(dur));
 	if (e->outage_probes > 0)
 		scale_fmt_duration(e->outage_end_ns - e->outage_start_ns, out, sizeof(out));
-	printf("%-21s %-21s %12s %8llu %7llu %6.1f %6.1f %6.1f %6.1f %12s", start,
-	    end, dur,
+	episode_class(ev, e, cls, sizeof(cls));
+	printf("%-21s %-21s %12s %8llu %7llu %6.1f %6.1f %6.1f %6.1f %6.1f %12s %-13s",
+	    start, end, dur,
 	    (unsigned long long)e->probes, (unsigned long long)e->lost,
 	    pct(e->lost, e->probes), pct(e->fate[REC_LOST_FORWARD], e->probes),
 	    pct(e->fate[REC_LOST_BACKWARD], e->probes), pct(e->fate[REC_LOST], e->probes),
-	    out);
+	    pct(e->fate[REC_UNSENT], e->probes), out, cls);
 	for (i = 0; i < ev->d->nrenewals; i++) {
 		if (!renewal_in(ev, e, &ev->d->renewals[i]))
 			continue;
@@ -107,16 +131,20 @@ json_episode(struct events *ev, const struct episode *e)
 {
 	size_t i;
 	int any = 0;
+	char cls[32];
 
+	episode_class(ev, e, cls, sizeof(cls));
 	printf("%s\n  {\"server\": ", ev->listed > 1 ? "," : "");
 	report_json_str(stdout, ev->server);
 	printf(", \"start_ns\": %lld, \"end_ns\": %lld, \"probes\": %llu, \"lost\": %llu, "
 	    "\"lost_forward\": %llu, \"lost_backward\": %llu, \"lost_unknown\": %llu, "
-	    "\"outage\": ", (long long)e->start_ns, (long long)e->end_ns,
+	    "\"unsent\": %llu, \"class\": \"%s\", \"outage\": ",
+	    (long long)e->start_ns, (long long)e->end_ns,
 	    (unsigned long long)e->probes, (unsigned long long)e->lost,
 	    (unsigned long long)e->fate[REC_LOST_FORWARD],
 	    (unsigned long long)e->fate[REC_LOST_BACKWARD],
-	    (unsigned long long)e->fate[REC_LOST]);
+	    (unsigned long long)e->fate[REC_LOST],
+	    (unsigned long long)e->fate[REC_UNSENT], cls);
 	if (e->outage_probes > 0)
 		printf("{\"start_ns\": %lld, \"end_ns\": %lld, \"probes\": %llu}",
 		    (long long)e->outage_start_ns, (long long)e->outage_end_ns,
@@ -135,12 +163,12 @@ on_episode(void *arg, const struct episode *e)
 {
 	struct events *ev = arg;
 
+	/* Every episode is listed, single losses too: the client announced
+	 * each one (shared/episode.h is the one rule). */
 	if (e->outage_probes > 0)
 		ev->outages++;
-	if (e->lost < LIST_MIN_LOST) {
+	if (e->lost == 1)
 		ev->singles++;
-		return;
-	}
 	ev->listed++;
 	if (ev->o->json)
 		json_episode(ev, e);
@@ -157,21 +185,21 @@ on_probe(void *arg, const struct rec_probe *p)
 static int
 scan_server(struct events *ev, struct report_data *d, const char *server)
 {
-	static const struct episode_params params = {
-		QUIET_REPLIES, OUTAGE_MIN_NS, OUTAGE_MIN_PROBES,
-	};
+	struct episode_params params;
 	struct query_filter f = d->f;
 	struct episode_det *det;
 	int r;
 
-	if ((det = episode_new(&params, on_episode, ev)) == NULL)
+	episode_defaults(&params);
+	if ((det = episode_new(&params, NULL, on_episode, ev)) == NULL)
 		fatal(REPORT_FAIL, "episodes");
 	ev->server = server;
 	f.server = server;
 	if (!ev->o->json)
-		printf("\nloss episodes, %s\n%-21s %-21s %12s %8s %7s %6s %6s %6s %6s %12s  %s\n",
-		    server, "start (UTC)", "end (UTC)", "duration", "probes", "lost", "loss%",
-		    "fwd%", "bwd%", "unk%", "outage", "renewal: trigger, loss before -> after");
+		printf("\nloss episodes, %s\n%-21s %-21s %12s %8s %7s %6s %6s %6s %6s %6s "
+		    "%12s %-13s  %s\n", server, "start (UTC)", "end (UTC)", "duration",
+		    "slots", "lost", "loss%", "fwd%", "bwd%", "unk%", "unsnt%", "outage",
+		    "class", "renewal: trigger, loss before -> after");
 	r = query_probes(d->q, &f, QUERY_BY_TIME, on_probe, det);
 	if (r == 0)
 		episode_flush(det);
@@ -256,8 +284,8 @@ cmd_events(const struct report_opts *o)
 		printf("], \"single_losses\": %llu, \"outages\": %llu}\n",
 		    (unsigned long long)ev.singles, (unsigned long long)ev.outages);
 	} else {
-		printf("\n%llu episodes listed, %llu with an outage (%lld s or more of "
-		    "consecutive losses), %llu single lost probes not listed\n",
+		printf("\n%llu episodes, %llu with an outage (%lld s or more of "
+		    "consecutive losses), %llu of a single lost slot\n",
 		    (unsigned long long)ev.listed, (unsigned long long)ev.outages,
 		    OUTAGE_MIN_NS / 1000000000LL, (unsigned long long)ev.singles);
 		text_renewals(&d);

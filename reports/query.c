@@ -416,3 +416,23 @@ query_rtt_at(struct query *q, const struct query_filter *f, int64_t lo,
 		return db_fail(q, "cannot read");
 	return rc == SQLITE_ROW ? 0 : PM_E_NOTFOUND;
 }
+
+int
+query_episode_class(struct query *q, const char *server, int64_t start_ns,
+    char *cls, size_t len)
+{
+	sqlite3_stmt *st;
+	int r = PM_E_NOTFOUND;
+
+	if (sqlite3_prepare_v2(q->db, "SELECT class FROM episodes WHERE server = ?1 "
+	    "AND start_ns = ?2 ORDER BY id DESC LIMIT 1", -1, &st, NULL) != SQLITE_OK)
+		return PM_E_NOTFOUND;	/* no episodes table: an older history */
+	sqlite3_bind_text(st, 1, server, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, start_ns);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		col_text(st, 0, cls, len);
+		r = 0;
+	}
+	sqlite3_finalize(st);
+	return r;
+}

@@ -51,6 +51,14 @@ int query_sessions(struct query *q, const struct query_filter *f,
 int query_renewals(struct query *q, const struct query_filter *f,
     void (*fn)(void *arg, const struct rec_renewal *r), void *arg) PM_MUST_CHECK;
 /*
+ * The class the client gave its episode of server that began at start_ns
+ * ("outage", "flow-specific", ...), from the history's episodes table.
+ * PM_E_NOTFOUND when it has none (an older history, or a client that did
+ * not live to the episode's end).
+ */
+int query_episode_class(struct query *q, const char *server, int64_t start_ns,
+    char *cls, size_t len);
+/*
  * The RTT at 0-based position offset among the RTTs in [lo, hi) of the probes
  * f selects, in ascending order: how an exact percentile is read once a
  * histogram has told which bin holds it.

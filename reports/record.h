@@ -7,15 +7,18 @@
 
 #include <stdint.h>
 
-/* Probe fates, as in the fates table of sql/schema.sql. */
+#include "fates.h"
+
+/* Probe fates: the codes of shared/fates.h, the one definition. */
 enum rec_fate {
-	REC_ANSWERED = 0,
-	REC_REORDERED = 1,
-	REC_LATE = 2,
-	REC_LOST_FORWARD = 3,
-	REC_LOST_BACKWARD = 4,
-	REC_LOST = 5,		/* direction unknown */
-	REC_FATES
+	REC_ANSWERED = PM_FATE_ANSWERED,
+	REC_REORDERED = PM_FATE_REORDERED,
+	REC_LATE = PM_FATE_LATE,
+	REC_LOST_FORWARD = PM_FATE_LOST_FWD,
+	REC_LOST_BACKWARD = PM_FATE_LOST_BWD,
+	REC_LOST = PM_FATE_LOST,	/* direction unknown */
+	REC_UNSENT = PM_FATE_UNSENT,	/* no probe could be sent for the slot */
+	REC_FATES = PM_FATES
 };
 
 struct rec_probe {

@@ -195,7 +195,8 @@ series_received(const struct series_bucket *b)
 uint64_t
 series_lost(const struct series_bucket *b)
 {
-	return b->fate[REC_LOST_FORWARD] + b->fate[REC_LOST_BACKWARD] + b->fate[REC_LOST];
+	return b->fate[REC_LOST_FORWARD] + b->fate[REC_LOST_BACKWARD] + b->fate[REC_LOST] +
+	    b->fate[REC_UNSENT];
 }
 
 int64_t

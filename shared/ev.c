@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/eventfd.h>
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
 #include <time.h>
@@ -236,4 +237,28 @@ ev_signal_read(int sfd)
 	if (read(sfd, &si, sizeof(si)) != (ssize_t)sizeof(si))
 		return 0;
 	return (int)si.ssi_signo;
+}
+
+int
+ev_notify_new(void)
+{
+	return eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+}
+
+void
+ev_notify(int nfd)
+{
+	uint64_t one = 1;
+
+	(void)!write(nfd, &one, sizeof(one));
+}
+
+uint64_t
+ev_notify_read(int nfd)
+{
+	uint64_t n = 0;
+
+	if (read(nfd, &n, sizeof(n)) != (ssize_t)sizeof(n))
+		return 0;
+	return n;
 }

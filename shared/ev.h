@@ -52,6 +52,10 @@ uint64_t ev_timer_read(int tfd);
 
 /* Block sigs and return a signalfd for them. */
 int ev_signal_new(const int *sigs, int n) PM_MUST_CHECK;
+/* A wake-up another thread can raise (eventfd): new, raise, take. */
+int ev_notify_new(void) PM_MUST_CHECK;
+void ev_notify(int nfd);
+uint64_t ev_notify_read(int nfd);
 /* Next pending signal number, or 0. */
 int ev_signal_read(int sfd);
 

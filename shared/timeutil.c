@@ -27,6 +27,33 @@ wall_ns(void)
 	return (int64_t)ts.tv_sec * NS_PER_SEC + ts.tv_nsec;
 }
 
+void
+clock_pair(int64_t *mono, int64_t *wall)
+{
+	int64_t w1, m, w2, best = INT64_MAX;
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		w1 = wall_ns();
+		m = mono_ns();
+		w2 = wall_ns();
+		/* A wall-clock step between the reads is not a window. */
+		if (w2 < w1)
+			continue;
+		if (w2 - w1 < best) {
+			best = w2 - w1;
+			*mono = m;
+			*wall = w1 + (w2 - w1) / 2;
+		}
+		if (best < 2 * NS_PER_US)
+			break;
+	}
+	if (best == INT64_MAX) {
+		*mono = mono_ns();
+		*wall = wall_ns();
+	}
+}
+
 uint64_t
 ntp_from_unix_ns(int64_t ns)
 {

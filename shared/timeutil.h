@@ -14,6 +14,14 @@
 
 int64_t mono_ns(void);
 int64_t wall_ns(void);
+/*
+ * The monotonic and wall clocks read as one instant: the wall clock is read
+ * on both sides of the monotonic one and the tightest of a few tries is
+ * kept, its midpoint as the wall time. A preemption between two plain
+ * reads would otherwise shift every time converted from one clock to the
+ * other by its length.
+ */
+void clock_pair(int64_t *mono, int64_t *wall);
 
 /* NTP 64-bit (32.32 since 1900) <-> Unix ns. Pure. */
 uint64_t ntp_from_unix_ns(int64_t ns);

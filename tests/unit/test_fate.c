@@ -291,6 +291,7 @@ fate_letter(enum fate_kind k)
 	case FATE_LOST_FWD: return 'F';
 	case FATE_LOST_BWD: return 'B';
 	case FATE_LOST: return 'U';
+	case FATE_UNSENT: return 'N';
 	case FATE_PENDING: return 'P';
 	}
 	return '?';

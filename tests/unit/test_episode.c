@@ -1,5 +1,5 @@
 /*
- * Unit tests for reports/episode.c: where loss episodes start and end,
+ * Unit tests for shared/episode.c: where loss episodes start and end,
  * what they count, and when their longest run of losses is an outage.
  */
 #include <setjmp.h>
@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "episode.h"
+#include "../../shared/episode.c"
 
 #define SEC 1000000000LL
 
@@ -33,15 +33,15 @@ static void
 feed(struct got *g, const char *fates, uint32_t quiet)
 {
 	struct episode_params p = { quiet, 2 * SEC, 3 };
-	struct episode_det *d = episode_new(&p, collect, g);
+	struct episode_det *d = episode_new(&p, NULL, collect, g);
 	size_t i;
 
 	assert_non_null(d);
 	memset(g, 0, sizeof(*g));
 	for (i = 0; fates[i] != '\0'; i++)
-		episode_feed(d, (int64_t)i * SEC, fates[i] == '.' ? REC_ANSWERED :
-		    fates[i] == 'f' ? REC_LOST_FORWARD : fates[i] == 'b' ?
-		    REC_LOST_BACKWARD : REC_LOST);
+		episode_feed(d, (int64_t)i * SEC, fates[i] == '.' ? PM_FATE_ANSWERED :
+		    fates[i] == 'f' ? PM_FATE_LOST_FWD : fates[i] == 'b' ?
+		    PM_FATE_LOST_BWD : PM_FATE_LOST);
 	episode_flush(d);
 	episode_free(d);
 }
@@ -95,10 +95,10 @@ test_directions_counted(void **state)
 	(void)state;
 	feed(&g, "fbx.f...", 3);
 	assert_int_equal(g.n, 1);
-	assert_int_equal(g.e[0].fate[REC_LOST_FORWARD], 2);
-	assert_int_equal(g.e[0].fate[REC_LOST_BACKWARD], 1);
-	assert_int_equal(g.e[0].fate[REC_LOST], 1);
-	assert_int_equal(g.e[0].fate[REC_ANSWERED], 1);
+	assert_int_equal(g.e[0].fate[PM_FATE_LOST_FWD], 2);
+	assert_int_equal(g.e[0].fate[PM_FATE_LOST_BWD], 1);
+	assert_int_equal(g.e[0].fate[PM_FATE_LOST], 1);
+	assert_int_equal(g.e[0].fate[PM_FATE_ANSWERED], 1);
 	assert_int_equal(g.e[0].close_ns, 7 * SEC);
 }
 

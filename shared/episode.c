@@ -15,19 +15,29 @@ enum episode_state {
 
 struct episode_det {
 	struct episode_params params;
+	void (*open)(void *arg, const struct episode *e);
 	void (*emit)(void *arg, const struct episode *e);
 	void *arg;
 	enum episode_state state;
 	struct episode cur;
 	uint64_t pending;		/* replies since the last loss */
-	uint64_t pending_fate[REC_FATES];
+	uint64_t pending_fate[PM_FATES];
 	uint64_t run;			/* consecutive losses up to now */
 	int64_t run_start;
 	int64_t run_end;
 };
 
+void
+episode_defaults(struct episode_params *p)
+{
+	p->quiet = EPISODE_QUIET;
+	p->outage_min_ns = EPISODE_OUTAGE_NS;
+	p->outage_min_probes = EPISODE_OUTAGE_SLOTS;
+}
+
 struct episode_det *
 episode_new(const struct episode_params *params,
+    void (*open)(void *arg, const struct episode *e),
     void (*emit)(void *arg, const struct episode *e), void *arg)
 {
 	struct episode_det *d;
@@ -35,6 +45,9 @@ episode_new(const struct episode_params *params,
 	if ((d = calloc(1, sizeof(*d))) == NULL)
 		return NULL;
 	d->params = *params;
+	if (d->params.quiet == 0)
+		d->params.quiet = 1;
+	d->open = open;
 	d->emit = emit;
 	d->arg = arg;
 	d->state = EP_IDLE;
@@ -67,27 +80,29 @@ close_episode(struct episode_det *d, int64_t close_ns)
 {
 	end_run(d);
 	d->cur.close_ns = close_ns;
-	d->emit(d->arg, &d->cur);
 	d->state = EP_IDLE;
 	d->pending = 0;
 	memset(d->pending_fate, 0, sizeof(d->pending_fate));
+	d->emit(d->arg, &d->cur);
 }
 
 static void
-add_loss(struct episode_det *d, int64_t sent_ns, enum rec_fate f)
+add_loss(struct episode_det *d, int64_t sent_ns, unsigned f)
 {
-	int i;
+	int i, opened = 0;
 
 	if (d->state == EP_IDLE) {
 		memset(&d->cur, 0, sizeof(d->cur));
 		d->cur.start_ns = sent_ns;
+		d->cur.close_ns = -1;
 		d->cur.outage_start_ns = d->cur.outage_end_ns = -1;
 		d->state = EP_OPEN;
+		opened = 1;
 	}
-	for (i = 0; i < REC_FATES; i++)
+	for (i = 0; i < PM_FATES; i++)
 		d->cur.fate[i] += d->pending_fate[i];
 	d->cur.probes += d->pending + 1;
-	d->cur.fate[f]++;
+	d->cur.fate[f < PM_FATES ? f : PM_FATE_LOST]++;
 	d->cur.lost++;
 	d->cur.end_ns = sent_ns;
 	d->pending = 0;
@@ -95,14 +110,14 @@ add_loss(struct episode_det *d, int64_t sent_ns, enum rec_fate f)
 	if (d->run++ == 0)
 		d->run_start = sent_ns;
 	d->run_end = sent_ns;
+	if (opened && d->open != NULL)
+		d->open(d->arg, &d->cur);
 }
 
 void
-episode_feed(struct episode_det *d, int64_t sent_ns, enum rec_fate f)
+episode_feed(struct episode_det *d, int64_t sent_ns, unsigned f)
 {
-	if ((unsigned)f >= REC_FATES)
-		return;
-	if (!rec_fate_received(f)) {
+	if (pm_fate_is_loss(f)) {
 		add_loss(d, sent_ns, f);
 		return;
 	}
@@ -121,6 +136,21 @@ episode_feed(struct episode_det *d, int64_t sent_ns, enum rec_fate f)
 }
 
 void
+episode_refate(struct episode_det *d, int64_t sent_ns, unsigned from,
+    unsigned to)
+{
+	if (d->state != EP_OPEN || sent_ns < d->cur.start_ns || from >= PM_FATES ||
+	    to >= PM_FATES || d->cur.fate[from] == 0)
+		return;
+	/* Only a change between losses keeps the episode's shape; a loss that
+	 * turned late stays counted as the loss it was when it was fed. */
+	if (!pm_fate_is_loss(from) || !pm_fate_is_loss(to))
+		return;
+	d->cur.fate[from]--;
+	d->cur.fate[to]++;
+}
+
+void
 episode_flush(struct episode_det *d)
 {
 	switch (d->state) {
@@ -130,4 +160,10 @@ episode_flush(struct episode_det *d)
 		close_episode(d, -1);
 		return;
 	}
+}
+
+const struct episode *
+episode_current(const struct episode_det *d)
+{
+	return d->state == EP_OPEN ? &d->cur : NULL;
 }
