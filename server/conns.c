@@ -62,7 +62,7 @@ struct conns {
 	struct ev *ev;
 	struct tls_ctx *tls;
 	struct reflector *refl;
-	struct linger *lg;
+	struct linger_table *lg;
 	struct server_limits lim;
 	struct conn *head;
 	unsigned n, npreauth;
@@ -256,14 +256,18 @@ conn_error(struct conn *c, enum ctl_errcode code, const char *text)
 	c->st = CONN_DEAD;
 }
 
-/* Grant a new probe session to c; fills g. */
+/*
+ * Grant a new probe session to c; fills g. The session is recorded only
+ * when its key was exported and the reflector took it: r starts as a
+ * failure and is cleared on the one path where both worked.
+ */
 static int
 conn_grant(struct conn *c, uint32_t interval_us, uint16_t size, uint16_t port,
     struct ctl_grant *g)
 {
 	const struct server_limits *lim = &c->cs->lim;
 	struct refl_terms t;
-	int r;
+	int r = PM_E_LIMIT;
 
 	memset(&t, 0, sizeof(t));
 	memset(g, 0, sizeof(*g));
@@ -271,7 +275,7 @@ conn_grant(struct conn *c, uint32_t interval_us, uint16_t size, uint16_t port,
 		size = size < 112 ? 112 : lim->max_size;
 	if ((g->ssid = refl_pick_ssid(c->cs->refl)) == 0 ||
 	    tls_random(g->nonce, sizeof(g->nonce)) != 0)
-		return PM_E_LIMIT;
+		goto out;
 	g->udp_port = lim->udp_port;
 	g->interval_us = interval_us < lim->min_interval_us ?
 	    lim->min_interval_us : interval_us;
@@ -282,16 +286,17 @@ conn_grant(struct conn *c, uint32_t interval_us, uint16_t size, uint16_t port,
 	t.size = size;
 	t.interval_us = g->interval_us;
 	if ((r = tls_conn_stamp_key(c->tls, g->ssid, g->nonce, &t.key)) != 0 ||
-	    (r = refl_add(c->cs->refl, &t)) == 0) {
-		c->sess[c->nsess].ssid = g->ssid;
-		c->sess[c->nsess].size = g->size;
-		c->sess[c->nsess].interval_us = g->interval_us;
-		c->sess[c->nsess].drain_until = 0;
-		c->sess[c->nsess].seen = 0;
-		c->sess[c->nsess].active_at = mono_ns();
-		c->nsess++;
-		c->cs->st.sessions_opened++;
-	}
+	    (r = refl_add(c->cs->refl, &t)) != 0)
+		goto out;
+	c->sess[c->nsess].ssid = g->ssid;
+	c->sess[c->nsess].size = g->size;
+	c->sess[c->nsess].interval_us = g->interval_us;
+	c->sess[c->nsess].drain_until = 0;
+	c->sess[c->nsess].seen = 0;
+	c->sess[c->nsess].active_at = mono_ns();
+	c->nsess++;
+	c->cs->st.sessions_opened++;
+out:
 	stamp_key_wipe(&t.key);
 	return r;
 }

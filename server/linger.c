@@ -21,16 +21,16 @@ struct lentry {
 
 TAILQ_HEAD(lhead, lentry);
 
-struct linger {
+struct linger_table {
 	struct lhead q;
 	int64_t linger_ns, idle_ns;
 	unsigned per_id, n;
 };
 
-struct linger *
+struct linger_table *
 linger_new(int64_t linger_ns, int64_t idle_ns, unsigned per_id)
 {
-	struct linger *l = calloc(1, sizeof(*l));
+	struct linger_table *l = calloc(1, sizeof(*l));
 
 	if (l == NULL)
 		return NULL;
@@ -42,7 +42,7 @@ linger_new(int64_t linger_ns, int64_t idle_ns, unsigned per_id)
 }
 
 static void
-lentry_free(struct linger *l, struct lentry *e)
+lentry_free(struct linger_table *l, struct lentry *e)
 {
 	TAILQ_REMOVE(&l->q, e, link);
 	l->n--;
@@ -51,7 +51,7 @@ lentry_free(struct linger *l, struct lentry *e)
 }
 
 void
-linger_free(struct linger *l)
+linger_free(struct linger_table *l)
 {
 	if (l == NULL)
 		return;
@@ -61,7 +61,7 @@ linger_free(struct linger *l)
 }
 
 int
-linger_add(struct linger *l, const char *id, const struct linger_sess *s,
+linger_add(struct linger_table *l, const char *id, const struct linger_sess *s,
     int64_t now, uint16_t *dropped)
 {
 	struct lentry *e, *x, *oldest = NULL;
@@ -87,7 +87,7 @@ linger_add(struct linger *l, const char *id, const struct linger_sess *s,
 }
 
 int
-linger_take(struct linger *l, const char *id, uint16_t ssid)
+linger_take(struct linger_table *l, const char *id, uint16_t ssid)
 {
 	struct lentry *e;
 
@@ -101,7 +101,7 @@ linger_take(struct linger *l, const char *id, uint16_t ssid)
 
 /* Idle: no probe for idle_ns, or three of its intervals if longer. */
 static int
-lentry_idle(const struct linger *l, struct lentry *e, int64_t now, uint64_t n)
+lentry_idle(const struct linger_table *l, struct lentry *e, int64_t now, uint64_t n)
 {
 	int64_t idle = 3 * (int64_t)e->s.interval_us * NS_PER_US;
 
@@ -116,7 +116,7 @@ lentry_idle(const struct linger *l, struct lentry *e, int64_t now, uint64_t n)
 }
 
 void
-linger_tick(struct linger *l, int64_t now,
+linger_tick(struct linger_table *l, int64_t now,
     uint64_t (*received)(void *arg, uint16_t ssid),
     void (*drop)(void *arg, uint16_t ssid, enum linger_end why), void *arg)
 {
@@ -139,7 +139,7 @@ linger_tick(struct linger *l, int64_t now,
 }
 
 uint16_t
-linger_pop(struct linger *l)
+linger_pop(struct linger_table *l)
 {
 	struct lentry *e = TAILQ_FIRST(&l->q);
 	uint16_t ssid;
@@ -152,7 +152,7 @@ linger_pop(struct linger *l)
 }
 
 unsigned
-linger_count(const struct linger *l)
+linger_count(const struct linger_table *l)
 {
 	return l->n;
 }

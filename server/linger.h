@@ -13,7 +13,7 @@
 #include <stdint.h>
 #include "err.h"
 
-struct linger;
+struct linger_table;
 
 /* What a session brings along from its connection. */
 struct linger_sess {
@@ -34,30 +34,30 @@ enum linger_end {
  * per_id: sessions one identity may leave behind (the oldest goes first).
  * NULL when out of memory.
  */
-struct linger *linger_new(int64_t linger_ns, int64_t idle_ns, unsigned per_id);
+struct linger_table *linger_new(int64_t linger_ns, int64_t idle_ns, unsigned per_id);
 /* Forgets every entry (the caller removes them from the reflector first). */
-void linger_free(struct linger *l);
+void linger_free(struct linger_table *l);
 
 /*
  * Keep s for identity id from now. When id already leaves per_id
  * sessions behind, its oldest is forgotten and its SSID written to
  * *dropped (else 0). PM_E_NOMEM: nothing kept, nothing dropped.
  */
-int linger_add(struct linger *l, const char *id, const struct linger_sess *s,
+int linger_add(struct linger_table *l, const char *id, const struct linger_sess *s,
     int64_t now, uint16_t *dropped) PM_MUST_CHECK;
 /* Does id leave ssid behind? If so it is forgotten (the caller closes it). */
-int linger_take(struct linger *l, const char *id, uint16_t ssid);
+int linger_take(struct linger_table *l, const char *id, uint16_t ssid);
 
 /*
  * Let go of every session due at now: drop(arg, ssid, why) for each, after
  * it is forgotten. received(arg, ssid) is the reflector's count, so a
  * session still being probed is not idle.
  */
-void linger_tick(struct linger *l, int64_t now,
+void linger_tick(struct linger_table *l, int64_t now,
     uint64_t (*received)(void *arg, uint16_t ssid),
     void (*drop)(void *arg, uint16_t ssid, enum linger_end why), void *arg);
 /* The oldest session, forgotten, or 0 when empty (for shutting down). */
-uint16_t linger_pop(struct linger *l);
-unsigned linger_count(const struct linger *l);
+uint16_t linger_pop(struct linger_table *l);
+unsigned linger_count(const struct linger_table *l);
 
 #endif
