@@ -49,8 +49,8 @@ on_closed(struct client *c, const struct ctl_msg *m)
 	if ((p = find_old(c, m->u.closed.ssid, &i)) == NULL)
 		return;
 	old_remove(c, i);
-	session_finish(c, p, p->renewed_to ? "renewed" : known ? "stopped" :
-	    "aborted", known, m->u.closed.received);
+	session_finish(c, p, p->renewed_to ? "renewed" : !known ? "aborted" :
+	    p->reconnected ? "reconnected" : "stopped", known, m->u.closed.received);
 }
 
 void
@@ -120,8 +120,8 @@ reconnect_schedule(struct client *c)
 	if (c->backoff + jitter > BACKOFF_MAX_NS)
 		jitter = -jitter;	/* the cap holds with jitter too */
 	c->reconnect_at = mono_ns() + c->backoff + jitter;
-	out_event("reconnecting to %s in %.1f s", c->o->server,
-	    (c->backoff + jitter) / 1e9);
+	out_event("reconnecting in %.1f s to %s", (c->backoff + jitter) / 1e9,
+	    c->o->server);
 }
 
 /*
@@ -136,6 +136,8 @@ ctl_lost(struct client *c, const char *why)
 
 	log_warnx("%s", why);
 	session_next_failed(c, "control channel lost");
+	if (c->cur != NULL)
+		c->cur->reconnected = 1;
 	for (i = 0; i < c->nold; i++)
 		if (c->old[i]->st == PROBE_CLOSING) {
 			c->old[i]->st = PROBE_DRAINING;
@@ -287,7 +289,7 @@ reconnect_check(struct client *c, int64_t now)
 	}
 	x->c = c;
 	c->reconn = x;
-	out_event("reconnecting to %s", c->o->server);
+	out_event("reconnect attempt to %s", c->o->server);
 	if (pthread_create(&c->reconn_thr, NULL, reconn_main, x) != 0) {
 		c->reconn = NULL;
 		free(x);

@@ -35,6 +35,8 @@ struct probe {
 	int64_t interval_ns;
 	int64_t stop_mono;		/* when sending stopped */
 	int got_reply;			/* 0 none yet, 1 first, 2 recorded */
+	int reconnected;		/* outlived its control channel: replaced by
+					 * the next channel's session */
 	uint32_t after_n, after_lost;	/* first probes after a renewal */
 	struct net_addr local, remote;
 	struct stamp_key key;		/* kept for --keylog (pktmon sessions only) */

@@ -10,6 +10,9 @@
 INSERT OR IGNORE INTO fates (code, name, meaning) VALUES
     (6, 'unsent', 'the slot''s probe could not be sent (no session, no route, or a send error); counted as loss');
 
+-- sessions.end_reason may now also be 'reconnected': the session outlived
+-- its control channel (it was probed on meanwhile) and was closed over the
+-- next one; 'aborted' is a session whose reflector count is lost.
 -- Slots of the session that were never sent (fate 6); written when it ends.
 ALTER TABLE sessions ADD COLUMN unsent INTEGER NOT NULL DEFAULT 0;
 

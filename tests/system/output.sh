@@ -34,7 +34,7 @@ expect_eq "lines: 'seq=N rtt=X ms ttl=N' replies" 5 \
 	"$(grep -cE '^seq=[0-9]+ rtt=[0-9]+\.[0-9]{3} ms ttl=64$' "$PM_TMP/lines.out")"
 expect_eq "lines: 'seq=N lost' lines" 5 "$(grep -cE '^seq=[0-9]+ lost$' "$PM_TMP/lines.out")"
 grep -q $'\033' "$PM_TMP/lines.out" && fail "escape codes on a pipe: $(grep -m1 $'\033' "$PM_TMP/lines.out" | od -c | head -2)"
-grep -qE '^127\.0\.0\.1 : xmt/rcv/%loss = 10/5/50\.00%, min/avg/median/p99/max = ' "$PM_TMP/lines.out" ||
+grep -qE '^127\.0\.0\.1 : xmt/rcv/%loss = 10/5/50\.00%, min/avg/median/p99/max/mdev = ' "$PM_TMP/lines.out" ||
 	fail "summary line not in fping's form: $(grep xmt "$PM_TMP/lines.out")"
 
 # 2. -q: the summary alone.
@@ -44,7 +44,7 @@ grep -q 'xmt/rcv/%loss = 10/5/50.00%' "$PM_TMP/quiet.out" || fail "-q: no summar
 
 # 3. --status: one line per period on stderr, as documented.
 run status "$PM_CLIENT" --icmp 127.0.0.1 -c 30 -i 0.05 -W 0.3 --db "$PM_TMP/c.db" -q --status 0.5s
-n=$(grep -cE '^\[[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:]{8}Z\] sent [0-9]+, lost [0-9]+ \([0-9.]+%\)' "$PM_TMP/status.err")
+n=$(grep -cE '^\[[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:]{8}Z\] slots [0-9]+, lost [0-9]+ \([0-9.]+%\)' "$PM_TMP/status.err")
 expect_ge "--status 0.5s lines over 1.5 s on stderr" 2 "$n"
 grep -q '^\[' "$PM_TMP/status.out" && fail "--status wrote to stdout"
 
