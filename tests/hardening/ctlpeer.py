@@ -34,6 +34,19 @@ Modes, each printing "key=value" lines on stdout for the calling script:
              within 1 s; read the server's fd count and RSS (--pid); while
              they are held, try --good good handshakes from --good-source and
              time them (good_ok, good_failed); prints every figure.
+  serve SCEN the other side: a server on --host:--port with the server
+             certificate of --pki, for pktmon-client; each connection
+             (reconnections too) gets scenario SCEN: a grant with one field
+             wrong (grant-interval-0, grant-interval-1us, grant-size-0, ...
+             see SERVE_GRANTS) or a RENEW answered with interval 0
+             (renewed-interval-0), messages out of place
+             (accept-before-welcome, renewed-for-open, unsolicited-renewed,
+             closed-unknown), a message cut short (truncated) or too long
+             (huge-length), a good grant (good), or a good grant and the
+             connection closed 1 s later (regrant). A RENEW gets a good
+             RENEWED but in renewed-interval-0. Prints listening=, one line
+             per connection (hello, open, renew, sent, end, ms), and
+             connections= after --wait seconds.
 Standard library only. Exit status 0 when the run itself worked (what the
 server did is in the output), 2 on a usage or set-up error.
 """
@@ -461,6 +474,153 @@ def mode_halfopen(a):
         s.close()
 
 
+# ---- serve: a hostile pktmon server for the client -------------------------
+
+T_OPEN, T_ACCEPT, T_RENEW, T_RENEWED, T_CLOSE, T_CLOSED = 3, 4, 5, 6, 7, 8
+SERVE_KEEPALIVE_S = 1.0
+
+# grant-NAME: ACCEPT the OPEN with one field changed from what was asked.
+SERVE_GRANTS = {
+    "interval-0": {"interval_us": 0},
+    "interval-1us": {"interval_us": 1},
+    "interval-huge": {"interval_us": 0xffffffff},
+    "size-0": {"size": 0},
+    "size-short": {"size": 111},
+    "size-65535": {"size": 65535},
+    "udp-port-0": {"udp_port": 0},
+    "ssid-0": {"ssid": 0},
+    "nonce-0": {"nonce": bytes(16)},
+}
+SERVE_OTHERS = ("good", "regrant", "renewed-interval-0", "renewed-for-open",
+                "accept-before-welcome", "unsolicited-renewed", "closed-unknown",
+                "truncated", "huge-length")
+
+
+def grant_body(ssid=1, udp_port=0, interval_us=1000000, size=112, nonce=None):
+    return struct.pack(">HHIHH", ssid, udp_port, interval_us, size, 0) + \
+        (os.urandom(16) if nonce is None else nonce)
+
+
+def serve_answer(scen, good):
+    """The octets that answer an OPEN, and whether silence follows."""
+    accept = msg(T_ACCEPT, grant_body(**good))
+    if scen.startswith("grant-"):
+        return [msg(T_ACCEPT, grant_body(**dict(good, **SERVE_GRANTS[scen[6:]])))], False
+    if scen == "renewed-for-open":
+        return [msg(T_RENEWED, grant_body(**good) + struct.pack(">H", 1))], False
+    if scen == "unsolicited-renewed":
+        return [accept, msg(T_RENEWED, grant_body(**dict(good, ssid=2)) +
+                            struct.pack(">H", 77))], False
+    if scen == "closed-unknown":
+        return [accept, msg(T_CLOSED, struct.pack(">HQQ", 999, 5, 5))], False
+    if scen == "truncated":
+        return [accept[:8]], True
+    if scen == "huge-length":
+        return [HDR.pack(1, T_ACCEPT, 0xffff) + bytes(1000)], False
+    return [accept], False
+
+
+def serve_context(a):
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_3
+    ctx.maximum_version = ssl.TLSVersion.TLSv1_3
+    ctx.load_cert_chain(a.cert or os.path.join(a.pki, "server.crt"),
+                        a.key or os.path.join(a.pki, "server.key"))
+    ctx.load_verify_locations(a.ca or os.path.join(a.pki, "ca.crt"))
+    ctx.verify_mode = ssl.CERT_REQUIRED  # mutual TLS, as pktmon-server
+    return ctx
+
+
+def serve_renewed(scen, good, old_ssid, ssid):
+    """The answer to a RENEW: a good RENEWED, or one of interval 0."""
+    g = dict(good, ssid=ssid, interval_us=0 if scen == "renewed-interval-0"
+             else good["interval_us"])
+    return msg(T_RENEWED, grant_body(**g) + struct.pack(">H", old_ssid))
+
+
+def serve_conn(s, scen, udp_port, until):
+    """One control connection from the client, to its end or 'until'."""
+    rd = Reader(s)
+    info = {"hello": 0, "open": "none", "renew": 0, "sent": "none"}
+    good = dict(udp_port=udp_port)
+    silent, granted, last_ka = False, None, now()
+    if scen == "accept-before-welcome":
+        s.sendall(msg(T_ACCEPT, grant_body(udp_port=udp_port)))
+        info["sent"] = scen
+    while rd.eof is None and now() < until:
+        if scen == "regrant" and granted and now() - granted >= 1.0:
+            info["end"] = "closed-by-peer"
+            return info
+        rd.pump(min(until, now() + SERVE_KEEPALIVE_S / 2), once=True)
+        for t, b in rd.msgs:
+            if t == T_HELLO:
+                info["hello"] += 1
+                s.sendall(msg(T_WELCOME, struct.pack(
+                    ">IIIHH", 0, int(SERVE_KEEPALIVE_S * 1000), 10, 9000, 16)))
+            elif t == T_OPEN and len(b) == 8:
+                interval, size, _ = struct.unpack(">IHH", b)
+                info["open"] = "%d/%d" % (interval, size)
+                good.update(interval_us=interval, size=size)
+                octets, silent = serve_answer(scen, good)
+                for m in octets:
+                    s.sendall(m)
+                info["sent"], granted = scen, now()
+            elif t == T_RENEW and len(b) == 6 and "size" in good:
+                info["renew"] += 1
+                s.sendall(serve_renewed(scen, good, struct.unpack_from(">H", b)[0],
+                                        1 + info["renew"]))
+            elif t == T_CLOSE and len(b) == 2 and not silent:
+                s.sendall(msg(T_CLOSED, b + struct.pack(">QQ", 0, 0)))
+        rd.msgs = []
+        if not silent and now() - last_ka >= SERVE_KEEPALIVE_S / 2:
+            s.sendall(msg(T_KEEPALIVE))
+            last_ka = now()
+    info["end"] = rd.eof or "open"
+    return info
+
+
+def mode_serve(a):
+    """The server side for pktmon-client: every connection (reconnections
+    too) gets scenario a.arg, until --wait seconds have passed."""
+    scen = a.arg or ""
+    if not (scen in SERVE_OTHERS or
+            scen.startswith("grant-") and scen[6:] in SERVE_GRANTS):
+        raise SystemExit("unknown scenario %r; known: %s" % (scen, " ".join(
+            ["grant-" + g for g in SERVE_GRANTS] + list(SERVE_OTHERS))))
+    ctx = serve_context(a)
+    ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ls.bind((a.host, a.port))
+    ls.listen(4)
+    # Where a good grant sends the probes: a socket that never answers.
+    us = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    us.bind((a.host, 0))
+    until = now() + a.wait
+    out(listening=a.port, scenario=scen)
+    n = 0
+    while now() < until:
+        r, _, _ = select.select([ls], [], [], min(1.0, max(0.0, until - now())))
+        if not r:
+            continue
+        raw, _ = ls.accept()
+        n += 1
+        t0 = now()
+        try:
+            raw.settimeout(5)
+            s = ctx.wrap_socket(raw, server_side=True)
+        except (OSError, ssl.SSLError) as e:
+            out(conn=n, tls="failed:" + e.__class__.__name__)
+            raw.close()
+            continue
+        try:
+            info = serve_conn(s, scen, us.getsockname()[1], until)
+        except (OSError, ssl.SSLError) as e:
+            info = {"end": "error:" + e.__class__.__name__}
+        out(conn=n, ms="%.0f" % ((now() - t0) * 1000), **info)
+        s.close()
+    out(connections=n)
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("mode")
@@ -502,6 +662,8 @@ def main():
         mode_renew(a)
     elif a.mode == "idle":
         mode_idle(a)
+    elif a.mode == "serve":
+        mode_serve(a)
     elif a.mode == "halfopen":
         if a.pid is None:
             p.error("halfopen needs --pid")
