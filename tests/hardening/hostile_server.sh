@@ -16,6 +16,8 @@
 # end these; they must idle, not spin, and SIGINT ends them: within 2 s
 # between connections, within the loss timeout and close wait (6 s) while
 # connected.
+# --keylog: a new file is created 0600 and takes every session's key; an
+# existing 0644 one gets no key and one warning for the whole run.
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/pki.sh"
 # shellcheck source=tests/hardening/hardening.sh
@@ -181,5 +183,28 @@ expect_ge "length 65535: lines naming the bad message" 2 "$n"
 expect_eq "length 65535: lines naming the bad message, one per connection" \
 	"$(grep -c '^conn=' "$PM_TMP/huge.peer.log")" "$n"
 
+# --- --keylog: made 0600; an existing file others may open is refused ------------
+printf '%s\n' "# the user's own notes" >"$PM_TMP/keys.open"
+chmod 644 "$PM_TMP/keys.open"
+hs_start keynew regrant -w 4 --keylog "$PM_TMP/keys.new"
+hs_start keyopen regrant -w 4 --keylog "$PM_TMP/keys.open"
+hs_wait keynew 9
+expect_eq "--keylog new file: exit status" 1 "$rc"
+sleep 0.5	# the peer logs each connection when it sees the end
+expect_eq "--keylog new file: mode" 600 "$(stat -c %a "$PM_TMP/keys.new")"
+n=$(grep -c '^conn=.*sent=regrant' "$PM_TMP/keynew.peer.log")
+expect_ge "--keylog new file: sessions granted" 2 "$n"
+expect_eq "--keylog new file: one key line per session" "$n" \
+	"$(grep -cE '^PKTMON_STAMP_KEY [0-9]+ [0-9]+ [0-9a-f]{64}$' "$PM_TMP/keys.new")"
+hs_wait keyopen 9
+expect_eq "--keylog 0644 file: exit status" 1 "$rc"
+expect_ge "--keylog 0644 file: sessions granted" 2 \
+	"$(grep -c '^conn=.*sent=regrant' "$PM_TMP/keyopen.peer.log")"
+expect_eq "--keylog 0644 file: contents" "# the user's own notes" "$(cat "$PM_TMP/keys.open")"
+expect_eq "--keylog 0644 file: mode" 644 "$(stat -c %a "$PM_TMP/keys.open")"
+expect_eq "--keylog 0644 file: warnings over two sessions" 1 "$(grep -cF -- \
+	"--keylog $PM_TMP/keys.open: group or others may open it (mode 0644): no keys written" \
+	"$PM_TMP/keyopen.err" || true)"
+
 pm_check_sanitizers
-pass "hostile grants refused (exit 3), misplaced and malformed messages survived, SIGINT and -w end the runs"
+pass "hostile grants refused (exit 3), misplaced and malformed messages survived, SIGINT and -w end the runs, --keylog 0600"
