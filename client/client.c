@@ -74,7 +74,7 @@ on_send(struct ev *ev, int fd, uint32_t events, void *arg)
 		return;
 	/* Replies first: one that came in time must not be timed out below. */
 	session_poll_replies(c);
-	if (c->o->deadline_ns && now - c->start_mono >= c->o->deadline_ns) {
+	if (c->o->deadline_ns && now - c->run_start >= c->o->deadline_ns) {
 		stop_begin(c, "deadline reached");
 		return;
 	}
@@ -166,8 +166,10 @@ tick(struct client *c, int64_t now)
 	}
 	ctl_check_silence(c, now);
 	reconnect_check(c, now);
-	if (c->o->deadline_ns && c->start_mono && now - c->start_mono >= c->o->deadline_ns)
+	if (c->o->deadline_ns && now - c->run_start >= c->o->deadline_ns)
 		stop_begin(c, "deadline reached");
+	if (c->next != NULL && c->ctl != NULL && now - c->next_asked_mono > GRANT_WAIT_NS)
+		ctl_lost(c, "server granted no session in 10 s");
 	if (c->stopping && ((c->cur == NULL && c->nold == 0) || now > c->stop_deadline))
 		ev_stop(c->ev);
 }
@@ -319,6 +321,8 @@ client_exit_code(const struct client *c)
 {
 	const struct fate_counts *n = &c->done;
 
+	if (c->refused)
+		return EXIT_CONNECT;
 	if (c->storage_failed)
 		return EXIT_STORAGE;
 	if (n->lost_fwd + n->lost_bwd + n->lost_unknown + n->lost_pending +
@@ -338,6 +342,7 @@ client_run(const struct client_opts *o)
 	memset(&c, 0, sizeof(c));
 	c.o = o;
 	c.send_tfd = c.tick_tfd = c.sig_fd = c.status_tfd = c.reconn_fd = -1;
+	c.run_start = mono_ns();
 	c.episode_first_loss = -1;
 	rtt_init(&c.rtt);
 	rtt_init(&c.period_rtt);

@@ -46,6 +46,9 @@
 /* A renewal unanswered this long means the control channel is not getting
  * through either: an episode that sees it is an outage. */
 #define CTL_UNRESPONSIVE_NS (2 * NS_PER_SEC)
+/* A server that answers neither OPEN nor RENEW this long is not working:
+ * the channel is dropped and made anew. */
+#define GRANT_WAIT_NS (10 * NS_PER_SEC)
 
 /* What a loss episode was, from what the engine saw while it lasted. */
 enum episode_class {
@@ -97,6 +100,9 @@ struct client {
 	const char *episode_renewal;	/* reason of its last renewal, or NULL */
 	enum episode_class last_class;
 	int64_t renew_asked_mono;	/* a renewal awaits its grant since, or 0 */
+	int64_t next_asked_mono;	/* when next was asked for */
+	int64_t run_start;		/* mono ns the run began: -w counts from here */
+	int refused;			/* a grant failed its check: exit 3 */
 	/* Settled slots: for --status periods and jitter. */
 	uint64_t settled, settled_lost;
 	uint64_t period_settled, period_lost;

@@ -217,6 +217,7 @@ session_open(struct client *c)
 
 	if (c->next != NULL || session_new(c, &c->next) != 0)
 		return;
+	c->next_asked_mono = mono_ns();
 	memset(&m, 0, sizeof(m));
 	m.type = CTL_OPEN;
 	m.u.open.interval_us = (uint32_t)(c->o->interval_ns / NS_PER_US);
@@ -339,8 +340,12 @@ session_granted(struct client *c, const struct ctl_grant *g)
 	 * reconnection would get them again: stop, as when the server cannot
 	 * be reached, with what the history holds written. */
 	if (grant_check(&ask, g, why, sizeof(why)) != 0) {
-		(void)history_close(c->hist);
-		fatalx(EXIT_CONNECT, "server %s %s: refusing", c->o->server, why);
+		log_warnx("server %s %s: refusing", c->o->server, why);
+		session_next_failed(c, "the server's grant was refused");
+		c->refused = 1;
+		c->hard_stop = 1;
+		ev_stop(c->ev);
+		return;
 	}
 	ev.arg = p;
 	if (tls_conn_stamp_key(ctlc_tls(c->ctl), g->ssid, g->nonce, &key) != 0 ||
@@ -541,7 +546,7 @@ renew(struct client *c, enum policy_reason why, const char *detail)
 	m.u.renew.udp_port = net_addr_port(&p->local);
 	/* The old session keeps its slots until the new one is granted. */
 	c->next = p;
-	c->renew_asked_mono = mono_ns();
+	c->renew_asked_mono = c->next_asked_mono = mono_ns();
 	send_ctl(c, &m);
 	out_renewal(hr.reason, detail, old->num, p->num);
 }

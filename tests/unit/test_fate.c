@@ -815,6 +815,88 @@ test_random_sessions(void **state)
 	check_done();
 }
 
+/*
+ * A probe times out, then its late reply comes; then an outage longer than
+ * the ring (1,024 probes) follows before the next in-order reply fixes the
+ * directions. The late probe must not be counted lost again when its ring
+ * slot is reused: the losses are exactly the outage's, all forward, and
+ * nothing pending is left (it once wrapped to 2^64 - 1).
+ */
+static void
+test_late_then_long_outage(void **state)
+{
+	static struct record rec;
+	struct fate_counts n;
+	uint64_t seq_out, i, gap = 1500;
+	int64_t rtt, t = 0;
+	struct fate *f;
+
+	(void)state;
+	rec.name = "late then long outage";
+	f = new_fate(&rec, 0);
+	fate_sent(f, 0, WALL0);				/* seq 0: answered */
+	(void)fate_reply(f, 0, 0, 1 * MS, 0, TTL, NULL, &seq_out, &rtt);
+	fate_sent(f, 10 * MS, WALL0 + 10 * MS);		/* seq 1: late */
+	fate_tick(f, 200 * MS);
+	check_u64("late: timed out first", 1, fate_counts(f)->lost_pending);
+	check_i64("late: reply after the timeout",
+	    FATE_RX_LATE, fate_reply(f, 1, 1, 250 * MS, 0, TTL, NULL, &seq_out, &rtt));
+	/* The outage: seq 2 .. 2 + gap - 1 never reach the reflector. */
+	for (i = 0, t = 300; i < gap; i++, t += 10) {
+		fate_sent(f, t * MS, WALL0 + t * MS);
+		fate_tick(f, t * MS);
+	}
+	fate_sent(f, t * MS, WALL0 + t * MS);		/* back: reflector's 3rd */
+	fate_tick(f, t * MS);
+	(void)fate_reply(f, (uint32_t)(2 + gap), 2, (t + 1) * MS, 0, TTL, NULL,
+	    &seq_out, &rtt);
+	fate_close(f, 1, 3);
+	n = *fate_counts(f);
+	check_u64("late then long outage: late", 1, n.late);
+	check_u64("late then long outage: lost forward", gap, n.lost_fwd);
+	check_u64("late then long outage: lost backward (none invented)", 0, n.lost_bwd);
+	check_u64("late then long outage: pending", 0, n.lost_pending);
+	check_u64("late then long outage: unknown", 0, n.lost_unknown);
+	fate_free(f);
+	check_done();
+}
+
+/* A probe the kernel refused is unsent: a loss at once, counted forward in
+ * the reflector's numbering, never answerable; a negative round trip is
+ * counted, not stored as 0. */
+static void
+test_unsent_and_negative_rtt(void **state)
+{
+	static struct record rec;
+	uint64_t seq_out;
+	int64_t rtt;
+	struct fate *f;
+
+	(void)state;
+	rec.name = "unsent";
+	f = new_fate(&rec, 0);
+	fate_sent(f, 0, WALL0);
+	fate_sent(f, 10 * MS, WALL0 + 10 * MS);
+	fate_unsent(f, 0);
+	check_u64("unsent: counted", 1, fate_counts(f)->unsent);
+	check_u64("unsent: row fate", FATE_UNSENT, rec.rows[0].fate);
+	check_i64("unsent: a reply to it is not its reply", FATE_RX_STALE,
+	    fate_reply(f, 0, 0, 5 * MS, 0, TTL, NULL, &seq_out, &rtt));
+	/* The reflector's first reply is to seq 1: nothing forward-lost is
+	 * left to find, the unsent one was already counted. */
+	(void)fate_reply(f, 1, 0, 20 * MS, 0, TTL, NULL, &seq_out, &rtt);
+	fate_sent(f, 30 * MS, WALL0 + 30 * MS);
+	check_i64("negative RTT: answered", FATE_RX_ANSWER,
+	    fate_reply(f, 2, 1, 29 * MS, 0, TTL, NULL, &seq_out, &rtt));
+	check_i64("negative RTT: not a number", -1, rtt);
+	check_u64("negative RTT: counted", 1, fate_counts(f)->rtt_errors);
+	fate_close(f, 1, 2);
+	check_u64("unsent: no forward loss invented", 0, fate_counts(f)->lost_fwd);
+	check_u64("unsent: settled lost", 1, rec.settled_lost[0]);
+	fate_free(f);
+	check_done();
+}
+
 static void
 test_free_null(void **state)
 {
@@ -834,6 +916,8 @@ main(void)
 		cmocka_unit_test(test_ring_window),
 		cmocka_unit_test(test_seq_wrap),
 		cmocka_unit_test(test_random_sessions),
+		cmocka_unit_test(test_late_then_long_outage),
+		cmocka_unit_test(test_unsent_and_negative_rtt),
 		cmocka_unit_test(test_free_null),
 	};
 
