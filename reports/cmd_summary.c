@@ -8,6 +8,7 @@
 
 #include "cmd.h"
 #include "log.h"
+#include "rttstats.h"
 #include "scale.h"
 #include "timeutil.h"
 
@@ -18,6 +19,10 @@ struct per_session {
 
 struct summary {
 	struct series *all;
+	/* Jitter: |RTT difference| of consecutive probes of a session, both
+	 * answered (RFC 5481 IPDV on round trips), as the client counts it. */
+	struct rttstats ipdv;
+	int64_t prev_seq, prev_rtt;	/* the previous probe of the session */
 	struct per_session total;	/* the mean RTT of the whole range */
 	const struct report_data *d;
 	struct per_session *per;	/* parallel to d->sessions */
@@ -42,13 +47,22 @@ add_probe(void *arg, const struct rec_probe *p)
 {
 	struct summary *sm = arg;
 
+	int answered = (p->fate == REC_ANSWERED || p->fate == REC_REORDERED) &&
+	    p->rtt_ns >= 0;
+
 	series_add(sm->all, p);
 	if (p->rtt_ns >= 0)
 		sm->total.rtt_sum += (double)p->rtt_ns;
 	if (p->session_id != sm->cur_id) {
 		sm->cur_id = p->session_id;
 		sm->cur = find_session(sm, p->session_id);
+		sm->prev_seq = -2;
 	}
+	if (answered && sm->prev_rtt >= 0 && p->seq == sm->prev_seq + 1)
+		rtt_add(&sm->ipdv, p->rtt_ns > sm->prev_rtt ?
+		    p->rtt_ns - sm->prev_rtt : sm->prev_rtt - p->rtt_ns);
+	sm->prev_seq = p->seq;
+	sm->prev_rtt = answered ? p->rtt_ns : -1;
 	if (sm->cur == NULL)
 		return;
 	series_bucket_add(&sm->cur->b, p);
@@ -110,6 +124,15 @@ print_text(const struct report_data *d, struct summary *sm,
 	scale_fmt_rtt(t->rtt_p99, p99, sizeof(p99));
 	printf("\nRTT median %s, p99 %s; %zu sessions, %zu renewals\n", med, p99,
 	    d->nsessions, d->nrenewals);
+	if (sm->ipdv.n > 0) {
+		char jm[32], jmed[32], j99[32];
+
+		scale_fmt_rtt((int64_t)rtt_mean(&sm->ipdv), jm, sizeof(jm));
+		scale_fmt_rtt(rtt_quantile(&sm->ipdv, 0.5), jmed, sizeof(jmed));
+		scale_fmt_rtt(rtt_quantile(&sm->ipdv, 0.99), j99, sizeof(j99));
+		printf("jitter (IPDV, |RTT change| between consecutive answered "
+		    "probes): mean %s, median %s, p99 %s\n", jm, jmed, j99);
+	}
 }
 
 static void
@@ -148,6 +171,14 @@ print_json(const struct report_data *d, const struct summary *sm,
 
 	printf("{");
 	report_totals_json(stdout, d, t);
+	if (sm->ipdv.n > 0)
+		printf(", \"ipdv_ns\": {\"samples\": %llu, \"mean\": %.0f, "
+		    "\"median\": %lld, \"p99\": %lld, \"max\": %lld}",
+		    (unsigned long long)sm->ipdv.n, rtt_mean(&sm->ipdv),
+		    (long long)rtt_quantile(&sm->ipdv, 0.5),
+		    (long long)rtt_quantile(&sm->ipdv, 0.99), (long long)sm->ipdv.max);
+	else
+		printf(", \"ipdv_ns\": null");
 	printf(", \"per_session\": [");
 	for (i = 0; i < d->nsessions; i++) {
 		printf(i ? ", " : "");
@@ -159,7 +190,7 @@ print_json(const struct report_data *d, const struct summary *sm,
 int
 cmd_summary(const struct report_opts *o)
 {
-	struct summary sm = { .cur_id = -1 };
+	struct summary sm = { .cur_id = -1, .prev_seq = -2, .prev_rtt = -1 };
 	struct report_totals t;
 	struct report_data d;
 	struct scale_grid g;
@@ -169,6 +200,7 @@ cmd_summary(const struct report_opts *o)
 	if ((r = report_open(o, &d)) != 0)
 		goto out;
 	sm.d = &d;
+	rtt_init(&sm.ipdv);
 	if ((sm.per = calloc(d.nsessions + 1, sizeof(*sm.per))) == NULL)
 		fatal(REPORT_FAIL, "sessions");
 	for (i = 0; i < d.nsessions; i++)

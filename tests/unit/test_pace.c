@@ -11,7 +11,7 @@
 #include <cmocka.h>
 
 #include "../../client/pace.c"
-#include "../../client/rttstats.c"
+#include "../../shared/rttstats.c"
 
 #define MS 1000000LL
 #define HOUR (3600 * 1000 * MS)
