@@ -4,6 +4,7 @@
  */
 #include <netinet/in.h>
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,8 @@
 
 #define MAX_SESS_PER_CONN 16
 #define DRAIN_NS (30 * NS_PER_SEC)	/* a renewed session's last replies */
+#define ACCEPT_PAUSE_NS (100 * NS_PER_MS)	/* out of fds: wait, then retry */
+#define ACCEPT_LOG_NS (10 * NS_PER_SEC)	/* at most one line per this */
 
 enum conn_state {
 	CONN_HANDSHAKE,		/* TLS handshake under way */
@@ -71,6 +74,10 @@ struct conns {
 	size_t nsrc;
 	unsigned gen;			/* entries of other generations are empty */
 	int stopping;			/* conns_free: nothing lingers */
+	int lfd;			/* listening socket, -1 before conns_listen */
+	int pause_tfd;			/* ends a pause of accepting */
+	int64_t pause_logged;		/* when a pause was last logged */
+	uint64_t pauses_logged;		/* accept_paused at that time */
 };
 
 static void conn_io(struct ev *ev, int fd, uint32_t events, void *arg);
@@ -97,6 +104,7 @@ conns_new(struct ev *ev, struct tls_ctx *tls, struct reflector *refl,
 	cs->tls = tls;
 	cs->refl = refl;
 	cs->lim = *lim;
+	cs->lfd = cs->pause_tfd = -1;
 	return cs;
 }
 
@@ -184,6 +192,12 @@ conns_free(struct conns *cs)
 	while ((ssid = linger_pop(cs->lg)) != 0)
 		refl_remove(cs->refl, ssid, NULL, NULL);
 	linger_free(cs->lg);
+	if (cs->lfd >= 0)
+		ev_del(cs->ev, cs->lfd);
+	if (cs->pause_tfd >= 0) {
+		ev_del(cs->ev, cs->pause_tfd);
+		close(cs->pause_tfd);
+	}
 	free(cs->src);
 	free(cs);
 }
@@ -400,17 +414,36 @@ on_renew(struct conn *c, const struct ctl_msg *m)
 }
 
 /*
+ * Another live connection of identity id that holds ssid: the client's
+ * earlier connection, which it gave up on before the server noticed (the
+ * server has not seen its end yet, or still waits out its keepalives).
+ */
+static struct conn *
+conn_holder(const struct conn *c, const char *id, uint16_t ssid)
+{
+	struct conn *o;
+
+	for (o = c->cs->head; o != NULL; o = o->next)
+		if (o != c && o->st == CONN_READY && conn_find(o, ssid) >= 0 &&
+		    strcmp(tls_conn_peer_name(o->tls), id) == 0)
+			return o;
+	return NULL;
+}
+
+/*
  * CLOSE of a session of this connection; else of one this client's
- * identity left lingering (a reconnected client fixing the direction of
- * its last losses); else, for a client that knows the LINGER feature, of
- * one this server does not know (it restarted, or the session went):
- * CLOSED with UINT64_MAX counts, not an error.
+ * identity left lingering, or still holds on an earlier connection (a
+ * reconnected client fixing the direction of its last losses); else, for
+ * a client that knows the LINGER feature, of one this server does not
+ * know (it restarted, or the session went): CLOSED with UINT64_MAX
+ * counts, not an error.
  */
 static void
 on_close(struct conn *c, const struct ctl_msg *m)
 {
 	uint16_t ssid = m->u.close.ssid;
 	const char *id = tls_conn_peer_name(c->tls);
+	struct conn *o;
 	struct ctl_msg out;
 
 	memset(&out, 0, sizeof(out));
@@ -428,6 +461,14 @@ on_close(struct conn *c, const struct ctl_msg *m)
 		log_info("%s (%s): lingering session ssid=%u closed: received %llu, "
 		    "reflected %llu", c->name, id, ssid,
 		    (unsigned long long)out.u.closed.received,
+		    (unsigned long long)out.u.closed.reflected);
+	} else if ((o = conn_holder(c, id, ssid)) != NULL) {
+		conn_drop_session(o, ssid, &out.u.closed.received,
+		    &out.u.closed.reflected);
+		c->cs->st.linger_closed++;
+		log_info("%s (%s): session ssid=%u of the earlier connection %s "
+		    "closed: received %llu, reflected %llu", c->name, id, ssid,
+		    o->name, (unsigned long long)out.u.closed.received,
 		    (unsigned long long)out.u.closed.reflected);
 	} else if (c->features & CTL_FEAT_LINGER) {
 		out.u.closed.received = UINT64_MAX;
@@ -728,16 +769,57 @@ conn_accept_one(struct conns *cs, int fd, const struct net_addr *peer)
 	cs->st.accepted++;
 }
 
-void
-conns_on_listen(struct conns *cs, int lfd)
+/*
+ * Out of file descriptors (or kernel memory), accept4 fails and leaves the
+ * connection queued: under level-triggered epoll the listener stays
+ * readable and the loop would spin on it. So the listener leaves the loop
+ * for ACCEPT_PAUSE_NS; queued connections wait in the backlog meanwhile.
+ */
+static void
+conns_pause_accept(struct conns *cs, int err)
 {
+	int64_t now = mono_ns();
+
+	ev_del(cs->ev, cs->lfd);
+	if (ev_timer_at(cs->pause_tfd, now + ACCEPT_PAUSE_NS) != 0)
+		fatal(1, "accept pause timer");
+	cs->st.accept_paused++;
+	if (cs->pause_logged == 0 || now - cs->pause_logged >= ACCEPT_LOG_NS) {
+		errno = err;
+		log_warn("accept failed; not accepting for %lld ms at a time "
+		    "(%llu pause(s) since the last message)",
+		    (long long)(ACCEPT_PAUSE_NS / NS_PER_MS),
+		    (unsigned long long)(cs->st.accept_paused - cs->pauses_logged));
+		cs->pause_logged = now;
+		cs->pauses_logged = cs->st.accept_paused;
+	}
+}
+
+/* Errors that belong to one queued connection, not to the server. */
+static int
+accept_error_transient(int err)
+{
+	return err == ECONNABORTED || err == EINTR || err == EPROTO ||
+	    err == EPERM || err == ENETDOWN || err == EHOSTUNREACH ||
+	    err == ENETUNREACH || err == ETIMEDOUT;
+}
+
+static void
+conns_on_listen(struct ev *ev, int lfd, uint32_t events, void *arg)
+{
+	struct conns *cs = arg;
 	struct net_addr peer;
 	int fd, i;
 
+	(void)ev;
+	(void)events;
 	for (i = 0; i < 64; i++) {
 		if ((fd = net_tcp_accept(lfd, &peer)) < 0) {
-			if (fd != PM_E_AGAIN)
-				log_warn("accept");
+			if (fd == PM_E_AGAIN)
+				return;
+			if (accept_error_transient(errno))
+				continue;
+			conns_pause_accept(cs, errno);
 			return;
 		}
 		if (!conn_admissible(cs, &peer)) {
@@ -746,6 +828,30 @@ conns_on_listen(struct conns *cs, int lfd)
 		}
 		conn_accept_one(cs, fd, &peer);
 	}
+}
+
+static void
+conns_on_pause_end(struct ev *ev, int tfd, uint32_t events, void *arg)
+{
+	struct conns *cs = arg;
+
+	(void)events;
+	(void)ev_timer_read(tfd);
+	if (ev_add(ev, cs->lfd, EPOLLIN, conns_on_listen, cs) != 0)
+		conns_pause_accept(cs, errno);
+}
+
+int
+conns_listen(struct conns *cs, int lfd)
+{
+	/* The timer exists before any pause: a pause means no fd to spare. */
+	if ((cs->pause_tfd = ev_timer_new()) < 0)
+		return PM_E_SYS;
+	if (ev_add(cs->ev, cs->pause_tfd, EPOLLIN, conns_on_pause_end, cs) != 0 ||
+	    ev_add(cs->ev, lfd, EPOLLIN, conns_on_listen, cs) != 0)
+		return PM_E_SYS;
+	cs->lfd = lfd;
+	return 0;
 }
 
 /* Renewed sessions the client never closed go after their drain time. */

@@ -41,6 +41,7 @@ struct conn_stats {
 	uint64_t linger_closed;		/* of those, closed by the client's new connection */
 	uint64_t linger_expired;	/* ... removed at the linger or idle time */
 	uint64_t linger_dropped;	/* ... removed for the identity's newer ones */
+	uint64_t accept_paused;		/* accept failed (out of fds): paused */
 };
 
 struct conns;
@@ -52,8 +53,11 @@ void conns_free(struct conns *cs);
  * them; established ones keep theirs. */
 void conns_reload(struct conns *cs, struct tls_ctx *tls, char *const *allow,
     size_t nallow);
-/* Accept what is pending on the listening socket. */
-void conns_on_listen(struct conns *cs, int lfd);
+/*
+ * Accept connections from the listening socket lfd (the caller keeps
+ * owning it). PM_E_SYS when the event loop cannot take it.
+ */
+int conns_listen(struct conns *cs, int lfd) PM_MUST_CHECK;
 /* Deadlines and keepalives; call a few times a second. */
 void conns_tick(struct conns *cs, int64_t now_mono);
 unsigned conns_count(const struct conns *cs);

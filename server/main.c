@@ -16,6 +16,7 @@
 #include "conf.h"
 #include "conns.h"
 #include "ev.h"
+#include "fdlimit.h"
 #include "log.h"
 #include "metrics.h"
 #include "openpeers.h"
@@ -100,7 +101,8 @@ usage(void)
 	printf("\nSignals: SIGHUP reloads certificates, CA, CRL and allowlist; SIGUSR1 logs\n"
 	    "counters; SIGTERM/SIGINT stop.\n"
 	    "Exit codes: 0 stopped by a signal or check passed, 2 usage or settings,\n"
-	    "3 set-up failed (certificates, bind, privilege drop).\n");
+	    "3 set-up failed (certificates, bind, privilege drop, open files limit\n"
+	    "below what max-clients and max-preauth need).\n");
 }
 
 static void
@@ -203,16 +205,6 @@ load_tls(const struct server_conf *o, struct tls_ctx **out)
 }
 
 static void
-on_listen(struct ev *ev, int fd, uint32_t events, void *arg)
-{
-	struct server *s = arg;
-
-	(void)ev;
-	(void)events;
-	conns_on_listen(s->conns, fd);
-}
-
-static void
 on_udp(struct ev *ev, int fd, uint32_t events, void *arg)
 {
 	struct server *s = arg;
@@ -256,7 +248,8 @@ log_stats(struct server *s)
 	    "refused_identity=%llu refused_limit=%llu protocol_errors=%llu "
 	    "session_idle=%llu preauth_evicted=%llu host_drops=%llu "
 	    "plain_reflected=%llu plain_dropped=%llu lingering=%u lingered=%llu "
-	    "linger_closed=%llu linger_expired=%llu linger_dropped=%llu",
+	    "linger_closed=%llu linger_expired=%llu linger_dropped=%llu "
+	    "accept_paused=%llu",
 	    conns_count(s->conns), refl_count(s->refl),
 	    (unsigned long long)r->reflected, (unsigned long long)r->bad_length,
 	    (unsigned long long)r->unknown_ssid, (unsigned long long)r->bad_hmac,
@@ -278,7 +271,8 @@ log_stats(struct server *s)
 	    conns_lingering(s->conns), (unsigned long long)c->lingered,
 	    (unsigned long long)c->linger_closed,
 	    (unsigned long long)c->linger_expired,
-	    (unsigned long long)c->linger_dropped);
+	    (unsigned long long)c->linger_dropped,
+	    (unsigned long long)c->accept_paused);
 }
 
 static void
@@ -351,6 +345,9 @@ render_metrics(void *arg, struct mbuf *b)
 	    "reason", refuse_why, refused, sizeof(refused) / sizeof(refused[0]));
 	family_u64(b, "pktmon_server_connections_accepted", "counter",
 	    "TCP connections accepted.", NULL, NULL, &c->accepted, 1);
+	family_u64(b, "pktmon_server_accept_paused", "counter",
+	    "Times accepting paused for 100 ms, accept having failed (out of "
+	    "file descriptors).", NULL, NULL, &c->accept_paused, 1);
 	family_u64(b, "pktmon_server_preauth_evicted", "counter",
 	    "Unauthenticated connections closed, all pre-auth slots being taken, "
 	    "to admit one from a source holding fewer.", NULL, NULL,
@@ -458,7 +455,7 @@ setup_loop(struct server *s)
 	if ((s->tfd = ev_timer_new()) < 0 || ev_timer_every(s->tfd, 250 * NS_PER_MS) != 0 ||
 	    (s->sfd = ev_signal_new(sigs, 5)) < 0)
 		fatal(EXIT_SETUP, "timer/signal set-up");
-	if (ev_add(s->ev, s->lfd, EPOLLIN, on_listen, s) != 0 ||
+	if (conns_listen(s->conns, s->lfd) != 0 ||
 	    ev_add(s->ev, s->ufd, EPOLLIN, on_udp, s) != 0 ||
 	    ev_add(s->ev, s->tfd, EPOLLIN, on_tick, s) != 0 ||
 	    ev_add(s->ev, s->sfd, EPOLLIN, on_signal, s) != 0)
@@ -523,6 +520,22 @@ setup_open(struct server *s, struct server_conf *o)
 		    "unauthenticated");
 }
 
+/* Enough descriptors for every connection the caps admit, or exit 3. */
+static void
+setup_fd_limit(const struct server_conf *o)
+{
+	uint64_t need = fdlimit_needed(o->max_clients, o->max_preauth,
+	    o->metrics != NULL), limit;
+	char err[256];
+	int raised;
+
+	if (fdlimit_ensure(need, &limit, &raised, err, sizeof(err)) != 0)
+		fatalx(EXIT_SETUP, "%s", err);
+	if (raised)
+		log_info("open files limit raised to %llu (the settings need up to "
+		    "%llu)", (unsigned long long)limit, (unsigned long long)need);
+}
+
 static void
 notify_ready(void)
 {
@@ -566,6 +579,7 @@ main(int argc, char **argv)
 	parse_opts(argc, argv, &s.o, &f);
 	log_set_level(f.verbose >= 1 ? LOG_LVL_DEBUG : LOG_LVL_INFO);
 	signal(SIGPIPE, SIG_IGN);
+	setup_fd_limit(&s.o);
 	if (load_tls(&s.o, &s.tls) != 0)
 		exit(EXIT_SETUP);
 	/* The daily repeat counts from this warning, not from boot. */

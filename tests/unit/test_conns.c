@@ -325,6 +325,53 @@ test_linger_close(void **state)
 	check_done();
 }
 
+/*
+ * The client gave up on its connection before the server saw it end: its
+ * new connection's CLOSE takes the session from the earlier one.
+ */
+static void
+test_close_from_earlier(void **state)
+{
+	struct server_limits lim = limits();
+	struct conns *cs = conns_new(NULL, NULL, (struct reflector *)&st, &lim);
+	struct conn *old, *back, *other;
+	struct ctl_msg m;
+
+	(void)state;
+	assert_non_null(cs);
+	reset_stubs();
+	old = ready_conn(cs, "alice", CTL_FEAT_LINGER);
+	other = ready_conn(cs, "mallory", CTL_FEAT_LINGER);
+	back = ready_conn(cs, "alice", CTL_FEAT_LINGER);
+	old->next = cs->head;		/* the list conn_holder walks */
+	cs->head = old;
+	other->next = cs->head;
+	cs->head = other;
+	open_one(old, 400);
+	st.rx[400] = 7;
+
+	close_msg(other, 400);
+	if (sent(&m))
+		check_u64("another identity: unknown", UINT64_MAX, m.u.closed.received);
+	check_u64("another identity: still held", 1, old->nsess);
+
+	close_msg(back, 400);
+	if (sent(&m)) {
+		check_u64("earlier connection's session: CLOSED", CTL_CLOSED, m.type);
+		check_u64("earlier connection's session: received", 7,
+		    m.u.closed.received);
+	}
+	check_u64("earlier connection no longer holds it", 0, old->nsess);
+	check_u64("removed from the reflector", 0, st.live[400]);
+	check_u64("counted as closed by a new connection", 1, cs->st.linger_closed);
+	cs->head = NULL;
+	free(back);
+	free(other);
+	free(old);
+	conns_free(cs);
+	check_done();
+}
+
 /* A reconnect loop: one identity leaves at most max_sessions behind. */
 static void
 test_linger_cap(void **state)
@@ -378,6 +425,7 @@ main(void)
 		cmocka_unit_test(test_grant),
 		cmocka_unit_test(test_grant_terms),
 		cmocka_unit_test(test_linger_close),
+		cmocka_unit_test(test_close_from_earlier),
 		cmocka_unit_test(test_linger_cap),
 	};
 
