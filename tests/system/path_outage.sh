@@ -27,6 +27,7 @@ db=$PM_TMP/history.db
 mapfile -t certs < <(pm_client_args)
 ip netns exec "$NS_A" timeout $((run_s + 40)) "$PM_CLIENT" "${certs[@]}" \
 	--server "$NS_ADDR_B:$port" --db "$db" -i 0.1 -w "$run_s" --events \
+	--metrics 127.0.0.1:9862 \
 	--json >"$PM_TMP/client.json" 2>"$PM_TMP/client.err" &
 client=$!
 pm_track "$client"
@@ -40,7 +41,30 @@ sleep 3
 t_down=$(date +%s%N)
 nft_rule "$NS_B" pmout in drop-tcp tcp dport "$port" counter drop
 nft_rule "$NS_B" pmout in drop-udp udp dport "$port" counter drop
-sleep "$down_s"
+# Metrics inside the outage: the sent counter goes on with the schedule
+# while received stands still (so 1 - received/sent reaches 100 %), and the
+# outage gauge is up.
+scrape() {
+	ip netns exec "$NS_A" "$PM_PY" - <<'PY'
+import re, urllib.request
+t = urllib.request.urlopen("http://127.0.0.1:9862/metrics", timeout=5).read().decode()
+def v(name):
+    m = re.search(r"^" + name + r"(\{[^}]*\})? ([0-9.e+]+)$", t, re.M)
+    return m.group(2) if m else "missing"
+print(v("pktmon_probes_sent_total"), v("pktmon_probes_received_total"),
+      v("pktmon_outage"), v("pktmon_loss_episode"))
+PY
+}
+sleep $((down_s / 2))
+read -r sent1 recv1 outage1 ep1 < <(scrape)
+sleep 3
+read -r sent2 recv2 outage2 ep2 < <(scrape)
+pm_log "metrics in the outage: sent $sent1 -> $sent2, received $recv1 -> $recv2, outage $outage2"
+expect_ge "pktmon_probes_sent_total advance over 3 s of outage (10/s)" 25 $((${sent2%.*} - ${sent1%.*}))
+expect_eq "pktmon_probes_received_total over 3 s of outage" "$recv1" "$recv2"
+expect_eq "pktmon_outage during the outage" 1 "$outage2"
+expect_eq "pktmon_loss_episode during the outage" 1 "$ep2"
+sleep $((down_s - down_s / 2 - 3))
 nft_delete "$NS_B" pmout in drop-tcp
 nft_delete "$NS_B" pmout in drop-udp
 t_up=$(date +%s%N)
@@ -52,7 +76,8 @@ expect_eq "client exit status (an outage is loss)" 1 "$rc"
 pm_json_load "$PM_TMP/client.json" C
 pm_log "client: slots ${C[slots]-?} lost ${C[lost]-?} unsent ${C[unsent]-?}"
 
-outage_slots=$((down_s * 10))
+# The drop lasted from t_down to t_up as measured (a little over DOWN_S).
+outage_slots=$(((t_up - t_down) / 100000000))
 timeout_slots=10	# one loss timeout (1 s) of slots at 10/s
 lost_in=$(pm_sql "$db" "SELECT count(*) FROM probes WHERE sent_ns BETWEEN $t_down AND $t_up
 	AND fate IN (3, 4, 5, 6)")
