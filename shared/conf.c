@@ -10,6 +10,7 @@
 
 #include "conf.h"
 #include "parse.h"
+#include "pktmon_config.h"
 
 const struct conf_key *
 conf_find(const struct conf_key *keys, size_t n, const char *name)
@@ -207,10 +208,12 @@ conf_usage(const struct conf_key *keys, size_t n, void *fp)
 		    keys[i].arg ? " " : "", keys[i].arg ? keys[i].arg : "");
 		fprintf(fp, "  %-28s %s\n", left, keys[i].help);
 	}
+	fprintf(fp, "  %-28s %s\n", "--version", "print the program's version and exit");
 }
 
 #define CONF_OPT_BASE 1000
 #define CONF_OPT_CONFIG 999
+#define CONF_OPT_VERSION 998
 
 /* Long spellings of the usual extra letters. */
 static const struct option extra_long[] = {
@@ -224,7 +227,7 @@ static struct option *
 conf_longopts(const struct conf_key *keys, size_t n, const char *extra)
 {
 	size_t i, m = 0, nx = sizeof(extra_long) / sizeof(extra_long[0]);
-	struct option *lo = calloc(n + nx + 2, sizeof(*lo));
+	struct option *lo = calloc(n + nx + 3, sizeof(*lo));
 
 	if (lo == NULL)
 		return NULL;
@@ -237,10 +240,13 @@ conf_longopts(const struct conf_key *keys, size_t n, const char *extra)
 	lo[n].name = "config";
 	lo[n].has_arg = required_argument;
 	lo[n].val = CONF_OPT_CONFIG;
+	lo[n + 1].name = "version";
+	lo[n + 1].has_arg = no_argument;
+	lo[n + 1].val = CONF_OPT_VERSION;
 	for (i = 0; i < nx; i++)
 		if (strchr(extra, extra_long[i].val) != NULL &&
 		    conf_find(keys, n, extra_long[i].name) == NULL)
-			lo[n + 1 + m++] = extra_long[i];
+			lo[n + 2 + m++] = extra_long[i];
 	return lo;
 }
 
@@ -275,6 +281,17 @@ conf_alias_name(const struct conf_alias *al, size_t nal, int ch)
 	return NULL;
 }
 
+/* --version: the program's name as run, and the release; then exit. */
+static void
+conf_version(const char *argv0)
+{
+	const char *slash = argv0 != NULL ? strrchr(argv0, '/') : NULL;
+
+	printf("%s %s\n", slash != NULL ? slash + 1 : argv0 != NULL ? argv0 :
+	    "pktmon", PKTMON_VERSION);
+	exit(0);
+}
+
 /* One option of pass 2; returns 0 or an error code with err set. */
 static int
 conf_one(const struct conf_key *keys, size_t n, void *dst, int ch,
@@ -283,7 +300,7 @@ conf_one(const struct conf_key *keys, size_t n, void *dst, int ch,
 {
 	const char *name;
 
-	if (ch == CONF_OPT_CONFIG)
+	if (ch == CONF_OPT_CONFIG || ch == CONF_OPT_VERSION)
 		return 0;
 	if (ch >= CONF_OPT_BASE)
 		name = keys[ch - CONF_OPT_BASE].name;
@@ -320,7 +337,9 @@ conf_args(const struct conf_key *keys, size_t n, void *dst, int argc,
 				snprintf(err, errlen, "%s option '%s'", ch == '?' ?
 				    "unknown" : "missing value for", argv[optind - 1]);
 				r = PM_E_FORMAT;
-			} else if (pass == 0 && ch == CONF_OPT_CONFIG)
+			} else if (pass == 0 && ch == CONF_OPT_VERSION)
+				conf_version(argv[0]);
+			else if (pass == 0 && ch == CONF_OPT_CONFIG)
 				*config = optarg;
 			else if (pass == 1)
 				r = conf_one(keys, n, dst, ch, aliases, nalias, extra,

@@ -50,7 +50,8 @@ struct conf_alias {
 
 /*
  * Parse argv: "--config FILE" is read first (its path goes to *config),
- * then every --name[=value] and alias on the command line over it. Flags
+ * then every --name[=value] and alias on the command line over it.
+ * "--version" prints the program's name and PKTMON_VERSION and exits 0. Flags
  * take an optional value (--renew=no). The letters in extra ("nvh") are
  * passed to extra_fn (which may be NULL to ignore them). Returns 0, or PM_E_FORMAT with err naming the
  * option, file or value at fault.
@@ -61,7 +62,7 @@ int conf_args(const struct conf_key *keys, size_t n, void *dst, int argc,
     const char **config, char *err, size_t errlen) PM_MUST_CHECK;
 /* Free the strings and lists the table owns in dst. */
 void conf_free(const struct conf_key *keys, size_t n, void *dst);
-/* Print "  --name ARG   help" lines for --help. */
+/* Print "  --name ARG   help" lines for --help, and one for --version. */
 void conf_usage(const struct conf_key *keys, size_t n, void *fp);
 /* The key called name, or NULL. */
 const struct conf_key *conf_find(const struct conf_key *keys, size_t n,
