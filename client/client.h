@@ -7,6 +7,7 @@
 #define PM_CLIENT_H
 
 #include <stdint.h>
+#include "net.h"
 #include "output.h"
 #include "policy.h"
 #include "stamp_auth.h"
@@ -46,6 +47,7 @@ struct client_opts {
 	int plain;			/* --stamp HOST:PORT: any RFC 8762 reflector */
 	int have_stamp_key;		/* --stamp-key-file: authenticated mode */
 	struct stamp_key stamp_key;
+	struct net_origin from;		/* -4/-6 */
 };
 
 /* Runs until done or stopped; returns the exit code. */

@@ -109,7 +109,8 @@ ctlc_hello(struct ctlc *c, int64_t deadline, char *err, size_t errlen)
 
 int
 ctlc_connect(struct tls_ctx *tls, const char *host, uint16_t port,
-    int timeout_ms, struct ctlc **out, char *err, size_t errlen)
+    const struct net_origin *from, int timeout_ms, struct ctlc **out,
+    char *err, size_t errlen)
 {
 	int64_t deadline = mono_ns() + (int64_t)timeout_ms * NS_PER_MS;
 	struct net_addr addrs[8];
@@ -120,7 +121,8 @@ ctlc_connect(struct tls_ctx *tls, const char *host, uint16_t port,
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return PM_E_NOMEM;
 	c->fd = -1;
-	if ((n = net_resolve_all(host, port, SOCK_STREAM, addrs, 8)) < 0) {
+	if ((n = net_resolve_af(host, port, SOCK_STREAM, from->family, addrs,
+	    8)) < 0) {
 		r = n;
 		snprintf(err, errlen, "server %s: cannot resolve the name", host);
 		goto fail;

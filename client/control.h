@@ -17,11 +17,13 @@
 struct ctlc;
 
 /*
- * Blocking connect + handshake + HELLO/WELCOME within timeout_ms. On failure
- * err gets one line naming the peer and why.
+ * Blocking connect + handshake + HELLO/WELCOME within timeout_ms, to the
+ * addresses of host in from->family. On failure err gets one line naming
+ * the peer and why.
  */
 int ctlc_connect(struct tls_ctx *tls, const char *host, uint16_t port,
-    int timeout_ms, struct ctlc **out, char *err, size_t errlen) PM_MUST_CHECK;
+    const struct net_origin *from, int timeout_ms, struct ctlc **out,
+    char *err, size_t errlen) PM_MUST_CHECK;
 void ctlc_free(struct ctlc *c);
 
 int ctlc_fd(const struct ctlc *c);

@@ -210,8 +210,8 @@ ctl_connect(struct client *c, char *err, size_t errlen)
 	struct ctlc *ctl;
 	int r;
 
-	if ((r = ctlc_connect(c->tls, c->o->host, c->o->port, CONNECT_TIMEOUT_MS,
-	    &ctl, err, errlen)) != 0)
+	if ((r = ctlc_connect(c->tls, c->o->host, c->o->port, &c->o->from,
+	    CONNECT_TIMEOUT_MS, &ctl, err, errlen)) != 0)
 		return r;
 	return ctl_install(c, ctl);
 }
@@ -224,7 +224,8 @@ reconn_main(void *arg)
 	struct reconn *x = arg;
 
 	x->r = ctlc_connect(x->c->tls, x->c->o->host, x->c->o->port,
-	    RECONNECT_TIMEOUT_MS, &x->ctl, x->err, sizeof(x->err));
+	    &x->c->o->from, RECONNECT_TIMEOUT_MS, &x->ctl, x->err,
+	    sizeof(x->err));
 	ev_notify(x->c->reconn_fd);
 	return NULL;
 }

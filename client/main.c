@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "client.h"
@@ -22,7 +23,7 @@ struct client_conf {
 	int64_t on_loss_timeout;
 	uint32_t count, size, renew_after, renew_window, renew_loss, renew_max, dscp;
 	int json, renew, quiet, verbose, poisson, realtime, dscp_set;
-	int events, timestamps;
+	int events, timestamps, ipv4, ipv6;
 };
 
 #define S 1000000000ULL
@@ -36,6 +37,8 @@ static const struct conf_key client_keys[] = {
 	    "                               loss direction, no renewal)"),
 	K("stamp", CONF_STR, stamp, 0, 0, "HOST:PORT", "probe any RFC 8762 STAMP reflector (no pktmon server; 44-octet\n"
 	    "                               unauthenticated mode unless --stamp-key-file)"),
+	K("ipv4", CONF_FLAG, ipv4, 0, 0, NULL, "-4: resolve the target to IPv4 addresses only"),
+	K("ipv6", CONF_FLAG, ipv6, 0, 0, NULL, "-6: resolve the target to IPv6 addresses only"),
 	K("stamp-key-file", CONF_STR, stamp_key_file, 0, 0, "FILE", "hex HMAC key for --stamp: authenticated 112-octet mode"),
 	K("db", CONF_STR, db, 0, 0, "FILE", "SQLite history (created if missing)"),
 	K("interval", CONF_DURATION, interval, 10000, 3600 * S, "DUR", "-i: probe interval (default 1s; 0.01, 10ms ...)"),
@@ -72,7 +75,7 @@ static const struct conf_key client_keys[] = {
 
 static const struct conf_alias aliases[] = {
 	{ 'i', "interval" }, { 'c', "count" }, { 'w', "deadline" },
-	{ 'W', "timeout" }, { 's', "size" },
+	{ 'W', "timeout" }, { 's', "size" }, { '4', "ipv4" }, { '6', "ipv6" },
 };
 
 static void
@@ -131,12 +134,36 @@ defaults(struct client_conf *c)
 	c->renew_max = p.max_per_period;
 }
 
+/* HOST:PORT of --server or --stamp into o->host and o->port. */
+static void
+to_opts_hostport(const char *opt, const char *s, uint16_t defport,
+    struct client_opts *o)
+{
+	if (parse_hostport(s, o->host, sizeof(o->host), defport, &o->port) != 0)
+		usage_error("invalid %s '%s': %s", opt, s,
+		    parse_hostport_why(s, sizeof(o->host), defport));
+}
+
+/* -4/-6: the family names resolve to; an address of the other refused. */
+static void
+to_opts_family(const struct client_conf *c, struct client_opts *o)
+{
+	struct net_addr a;
+
+	if (c->ipv4 && c->ipv6)
+		usage_error("-4 and -6 exclude each other");
+	o->from.family = c->ipv4 ? AF_INET : c->ipv6 ? AF_INET6 : AF_UNSPEC;
+	if (o->from.family != AF_UNSPEC && net_addr_parse(o->host, &a) == 0 &&
+	    a.ss.ss_family != o->from.family)
+		usage_error("%s: %s is an IPv%c address", c->ipv4 ? "-4" : "-6",
+		    o->host, a.ss.ss_family == AF_INET ? '4' : '6');
+}
+
 static void
 to_opts_plain(const struct client_conf *c, struct client_opts *o)
 {
 	o->plain = 1;
-	if (parse_hostport(c->stamp, o->host, sizeof(o->host), 862, &o->port) != 0)
-		usage_error("invalid --stamp '%s' (want HOST[:PORT])", c->stamp);
+	to_opts_hostport("--stamp", c->stamp, 862, o);
 	if (c->stamp_key_file != NULL) {
 		char err[256];
 
@@ -175,8 +202,7 @@ to_opts_target(const struct client_conf *c, struct client_opts *o)
 	}
 	if (!c->cert || !c->key || !c->ca)
 		usage_error("--cert, --key and --ca are required with --server");
-	if (parse_hostport(c->server, o->host, sizeof(o->host), 0, &o->port) != 0)
-		usage_error("invalid --server '%s' (want HOST:PORT)", c->server);
+	to_opts_hostport("--server", c->server, 0, o);
 	o->size = (uint16_t)(c->size ? c->size : 112);
 	if (o->size < 112)
 		usage_error("--size %u is below the 112 octets of an authenticated "
@@ -188,6 +214,7 @@ to_opts(const struct client_conf *c, struct client_opts *o)
 {
 	memset(o, 0, sizeof(*o));
 	to_opts_target(c, o);
+	to_opts_family(c, o);
 	o->cert = c->cert;
 	o->key = c->key;
 	o->ca = c->ca;

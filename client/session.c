@@ -408,7 +408,8 @@ serverless_start(struct client *c, char *err, size_t errlen)
 	struct probe *p;
 	int r;
 
-	if (net_resolve(c->o->host, c->o->port, SOCK_DGRAM, &dest) != 0) {
+	if (net_resolve_af(c->o->host, c->o->port, SOCK_DGRAM,
+	    c->o->from.family, &dest, 1) < 0) {
 		snprintf(err, errlen, "%s %s: cannot resolve the name", what, c->o->host);
 		return EXIT_CONNECT;
 	}

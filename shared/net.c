@@ -26,7 +26,7 @@
 #define NET_CMSG_LEN 512	/* a transmit stamp with its error and address */
 
 int
-net_resolve_all(const char *host, uint16_t port, int socktype,
+net_resolve_af(const char *host, uint16_t port, int socktype, int family,
     struct net_addr *out, int max)
 {
 	struct addrinfo hints, *res, *ai;
@@ -34,7 +34,7 @@ net_resolve_all(const char *host, uint16_t port, int socktype,
 	int n = 0;
 
 	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = AF_UNSPEC;
+	hints.ai_family = family;
 	hints.ai_socktype = socktype;
 	/* No AI_ADDRCONFIG: it hides ::1 on hosts without global IPv6, and
 	 * callers try every address anyway. */
@@ -49,6 +49,35 @@ net_resolve_all(const char *host, uint16_t port, int socktype,
 	}
 	freeaddrinfo(res);
 	return n > 0 ? n : PM_E_NOTFOUND;
+}
+
+int
+net_resolve_all(const char *host, uint16_t port, int socktype,
+    struct net_addr *out, int max)
+{
+	return net_resolve_af(host, port, socktype, AF_UNSPEC, out, max);
+}
+
+int
+net_addr_parse(const char *s, struct net_addr *out)
+{
+	struct addrinfo hints, *res;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_flags = AI_NUMERICHOST;
+	hints.ai_socktype = SOCK_DGRAM;
+	if (s == NULL || getaddrinfo(s, NULL, &hints, &res) != 0 || res == NULL)
+		return PM_E_FORMAT;
+	if (res->ai_addrlen > sizeof(out->ss)) {
+		freeaddrinfo(res);
+		return PM_E_FORMAT;
+	}
+	memset(out, 0, sizeof(*out));
+	memcpy(&out->ss, res->ai_addr, res->ai_addrlen);
+	out->len = res->ai_addrlen;
+	freeaddrinfo(res);
+	return 0;
 }
 
 int

@@ -34,6 +34,11 @@ int net_resolve(const char *host, uint16_t port, int socktype,
 /* Every address of host (up to max), in getaddrinfo's order; the count or PM_E_NOTFOUND. */
 int net_resolve_all(const char *host, uint16_t port, int socktype,
     struct net_addr *out, int max) PM_MUST_CHECK;
+/* The same, of family only (AF_INET, AF_INET6; AF_UNSPEC for any). */
+int net_resolve_af(const char *host, uint16_t port, int socktype, int family,
+    struct net_addr *out, int max) PM_MUST_CHECK;
+/* A numeric IPv4 or IPv6 address (no name lookup), port 0; PM_E_FORMAT if not one. */
+int net_addr_parse(const char *s, struct net_addr *out) PM_MUST_CHECK;
 void net_addr_str(const struct net_addr *a, char *buf, size_t len);
 /* The address alone: "192.0.2.1", "2001:db8::1" (no brackets, no port). */
 void net_addr_host(const struct net_addr *a, char *buf, size_t len);
@@ -53,6 +58,14 @@ struct net_prefix {
 int net_prefix_parse(const char *s, struct net_prefix *p) PM_MUST_CHECK;
 /* Does a's IP fall in p? (IPv4-mapped IPv6 addresses match IPv4 prefixes.) */
 int net_prefix_match(const struct net_prefix *p, const struct net_addr *a);
+
+/*
+ * Where a client's connections and probes start from (-4/-6, -I, --source,
+ * --ttl). family limits name resolution (AF_UNSPEC: any).
+ */
+struct net_origin {
+	int family;
+};
 
 int net_tcp_listen(const struct net_addr *a) PM_MUST_CHECK;
 /* Non-blocking accepted socket, or PM_E_AGAIN, or PM_E_SYS. */

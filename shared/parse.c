@@ -158,42 +158,77 @@ parse_time_ns(const char *s, int64_t now_ns, int64_t *out)
 	return parse_iso_utc(s, out);
 }
 
-int
-parse_hostport(const char *s, char *host, size_t hostlen, uint16_t defport,
-    uint16_t *port)
+/*
+ * host:port split: host copied into host when it is not NULL. On failure
+ * *why (when why is not NULL) says what is wrong, for the user.
+ */
+static int
+hostport(const char *s, char *host, size_t hostlen, uint16_t defport,
+    uint16_t *port, const char **why)
 {
-	const char *hend, *colon;
+	const char *hend, *colon, *dummy;
 	uint32_t p;
 	size_t n;
 
+	if (why == NULL)
+		why = &dummy;
+	*why = "empty";
 	if (s == NULL || *s == '\0')
 		return PM_E_FORMAT;
 	if (s[0] == '[') {
+		*why = "no ']' after the IPv6 address";
 		if ((hend = strchr(s, ']')) == NULL)
 			return PM_E_FORMAT;
 		colon = hend[1] == ':' ? hend + 1 : NULL;
+		*why = "write IPv6 addresses as [ADDR]:PORT";
 		if (hend[1] != '\0' && colon == NULL)
 			return PM_E_FORMAT;
 		s++;
 	} else {
 		colon = strrchr(s, ':');
-		if (colon != NULL && strchr(s, ':') != colon)
-			colon = NULL;	/* bare IPv6 address without a port */
+		if (colon != NULL && strchr(s, ':') != colon) {
+			/* A bare IPv6 address: its last group could be a port. */
+			*why = "write IPv6 addresses as [ADDR]:PORT";
+			if (defport == 0)
+				return PM_E_FORMAT;
+			colon = NULL;
+		}
 		hend = colon != NULL ? colon : s + strlen(s);
 	}
 	n = (size_t)(hend - s);
+	*why = n == 0 ? "no host before the port" : "host name too long";
 	if (n == 0 || n >= hostlen)
 		return PM_E_FORMAT;
-	memcpy(host, s, n);
-	host[n] = '\0';
+	if (host != NULL) {
+		memcpy(host, s, n);
+		host[n] = '\0';
+	}
 	if (colon == NULL) {
+		*why = "no port (want HOST:PORT)";
 		if (defport == 0)
 			return PM_E_FORMAT;
 		*port = defport;
 		return 0;
 	}
+	*why = "the port must be a number from 1 to 65535";
 	if (parse_u32(colon + 1, 1, 65535, &p) != 0)
 		return PM_E_FORMAT;
 	*port = (uint16_t)p;
 	return 0;
+}
+
+int
+parse_hostport(const char *s, char *host, size_t hostlen, uint16_t defport,
+    uint16_t *port)
+{
+	return hostport(s, host, hostlen, defport, port, NULL);
+}
+
+const char *
+parse_hostport_why(const char *s, size_t hostlen, uint16_t defport)
+{
+	const char *why;
+	uint16_t port;
+
+	return hostport(s, NULL, hostlen, defport, &port, &why) == 0 ? NULL : why;
 }

@@ -23,9 +23,15 @@ int parse_time_ns(const char *s, int64_t now_ns, int64_t *out) PM_MUST_CHECK;
 /*
  * "host:port", "[v6addr]:port", "v4addr:port". host is copied into host
  * (NUL-terminated, at most hostlen-1 chars). A missing port uses defport;
- * defport 0 makes the port mandatory.
+ * defport 0 makes the port mandatory, and then an IPv6 address must be in
+ * brackets ("::1:4010" is refused, not read as a host and a port).
  */
 int parse_hostport(const char *s, char *host, size_t hostlen, uint16_t defport,
     uint16_t *port) PM_MUST_CHECK;
+/*
+ * Why parse_hostport refuses s, for the user ("write IPv6 addresses as
+ * [ADDR]:PORT", "no port (want HOST:PORT)" ...), or NULL when it takes it.
+ */
+const char *parse_hostport_why(const char *s, size_t hostlen, uint16_t defport);
 
 #endif

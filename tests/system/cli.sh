@@ -3,6 +3,9 @@
 # needs a network beyond loopback.
 #   --version       both programs print "NAME VERSION" on stdout and exit 0,
 #                   whatever else is (or is not) on the command line
+#   -4/-6, HOST:PORT  an IPv6 address without brackets where a port must
+#                   follow, -4 with -6, and -4 with an IPv6 address (or -6
+#                   with an IPv4 one) exit 2 saying what to write instead
 . "$(dirname "$0")/../lib/common.sh"
 pm_init cli 40
 pm_need_binaries "$PM_SERVER" "$PM_CLIENT"
@@ -46,5 +49,23 @@ done
 run help-client "$PM_CLIENT" --help
 grep -q -- '^  --version ' <<<"$out" || fail "pktmon-client --help: expected a --version line, got none"
 
+# 2. Address families and HOST:PORT.
+certs=(--cert c --key k --ca a --db "$PM_TMP/none.db")
+refused server-v6-bare "invalid --server '::1:4010': write IPv6 addresses as [ADDR]:PORT" \
+	"$PM_CLIENT" "${certs[@]}" --server ::1:4010
+refused server-no-port "invalid --server '[::1]': no port (want HOST:PORT)" \
+	"$PM_CLIENT" "${certs[@]}" --server '[::1]'
+refused server-bad-port "invalid --server 'h:0': the port must be a number from 1 to 65535" \
+	"$PM_CLIENT" "${certs[@]}" --server h:0
+refused stamp-bracket "invalid --stamp '[::1]x': write IPv6 addresses as [ADDR]:PORT" \
+	"$PM_CLIENT" --db "$PM_TMP/none.db" --stamp '[::1]x'
+refused four-six "-4 and -6 exclude each other" \
+	"$PM_CLIENT" --icmp localhost -4 -6 --db "$PM_TMP/none.db"
+refused four-v6 "-4: ::1 is an IPv6 address" \
+	"$PM_CLIENT" --icmp ::1 -4 --db "$PM_TMP/none.db"
+refused six-v4 "-6: 127.0.0.1 is an IPv4 address" \
+	"$PM_CLIENT" "${certs[@]}" --server 127.0.0.1:4010 --ipv6
+[[ ! -e $PM_TMP/none.db ]] || fail "a refused command line created its history file"
+
 pm_check_sanitizers
-pass "--version: pktmon-client and pktmon-server $version"
+pass "--version: pktmon-client and pktmon-server $version; -4/-6 and HOST:PORT mistakes refused with what to write"

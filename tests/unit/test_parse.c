@@ -373,6 +373,11 @@ static const struct hostport_case {
 	{ "abcd:1", 4, 0, E_ANY, NULL, 0 },
 	{ "[::1]:1", 4, 0, 0, "::1", 1 },
 	{ "[::1]:1", 3, 0, E_ANY, NULL, 0 },
+	/* A bare IPv6 address cannot be followed by a port: "::1:4010" is an
+	 * address whose last group looks like one. */
+	{ "::1:4010", 64, 0, E_ANY, NULL, 0 },
+	{ "2001:db8::1:862", 64, 0, E_ANY, NULL, 0 },
+	{ "::1:4010", 64, 862, 0, "::1:4010", 862 },
 };
 
 static void
@@ -406,6 +411,63 @@ test_hostport(void **state)
 	check_done();
 }
 
+/* What the user is told for each way a HOST:PORT can be wrong. */
+static const struct why_case {
+	const char *s;
+	uint16_t defport;
+	const char *why;	/* NULL: taken */
+} why_cases[] = {
+	{ "::1:4010", 0, "write IPv6 addresses as [ADDR]:PORT" },
+	{ "fe80::1%eth0:862", 0, "write IPv6 addresses as [ADDR]:PORT" },
+	{ "[::1]862", 0, "write IPv6 addresses as [ADDR]:PORT" },
+	{ "[::1]x", 862, "write IPv6 addresses as [ADDR]:PORT" },
+	{ "[::1", 862, "no ']' after the IPv6 address" },
+	{ "", 862, "empty" },
+	{ NULL, 862, "empty" },
+	{ ":862", 0, "no host before the port" },
+	{ "[]:862", 0, "no host before the port" },
+	{ "h", 0, "no port (want HOST:PORT)" },
+	{ "[::1]", 0, "no port (want HOST:PORT)" },
+	{ "h:0", 0, "the port must be a number from 1 to 65535" },
+	{ "h:65536", 862, "the port must be a number from 1 to 65535" },
+	{ "[::1]:http", 0, "the port must be a number from 1 to 65535" },
+	{ "abcdefghijklmnop:1", 0, "host name too long" },
+	{ "[::1]:4010", 0, NULL },
+	{ "::1", 862, NULL },
+	{ "h:1", 0, NULL },
+};
+
+static void
+test_hostport_why(void **state)
+{
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < NELEM(why_cases); i++) {
+		const struct why_case *c = &why_cases[i];
+		const char *why = parse_hostport_why(c->s, 16, c->defport);
+
+		if (c->why == NULL && why != NULL)
+			check_fail("parse_hostport_why(\"%s\", %u): expected NULL "
+			    "(taken), got \"%s\"", c->s, c->defport, why);
+		else if (c->why != NULL)
+			check_str(desc("parse_hostport_why(\"%s\", %u)", c->s ?
+			    c->s : "(null)", c->defport), c->why, why ? why : "(null)");
+	}
+	/* It agrees with parse_hostport on every row of that table. */
+	for (i = 0; i < NELEM(hostport_cases); i++) {
+		const struct hostport_case *c = &hostport_cases[i];
+		const char *why = parse_hostport_why(c->s, c->hostlen, c->defport);
+
+		if ((c->ret == 0) != (why == NULL))
+			check_fail("parse_hostport_why(\"%s\", hostlen %zu, defport "
+			    "%u): %s, but parse_hostport %s it", c->s, c->hostlen,
+			    c->defport, why ? why : "taken", c->ret ? "refuses" :
+			    "takes");
+	}
+	check_done();
+}
+
 int
 main(void)
 {
@@ -416,6 +478,7 @@ main(void)
 		cmocka_unit_test(test_duration),
 		cmocka_unit_test(test_time),
 		cmocka_unit_test(test_hostport),
+		cmocka_unit_test(test_hostport_why),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
