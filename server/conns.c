@@ -114,41 +114,57 @@ conn_preauth(const struct conn *c)
 	return c->preauth;
 }
 
+/* Keep session i of c lingering; 0 when it was, else the caller removes it. */
+static int
+conn_linger_one(struct conn *c, unsigned i)
+{
+	struct conns *cs = c->cs;
+	struct linger_sess ls;
+	uint16_t dropped;
+
+	ls.ssid = c->sess[i].ssid;
+	ls.interval_us = c->sess[i].interval_us;
+	ls.seen = c->sess[i].seen;
+	ls.active_at = c->sess[i].active_at;
+	if (linger_add(cs->lg, tls_conn_peer_name(c->tls), &ls, mono_ns(),
+	    &dropped) != 0)
+		return PM_E_NOMEM;
+	cs->st.lingered++;
+	if (dropped != 0) {
+		refl_remove(cs->refl, dropped, NULL, NULL);
+		cs->st.linger_dropped++;
+		log_info("%s: lingering session ssid=%u removed for a newer one",
+		    tls_conn_peer_name(c->tls), dropped);
+	}
+	return 0;
+}
+
 /*
- * The connection ended without the client closing its live sessions (a
- * path outage, most often): they stay answered for the linger time, so
- * the client's probes meanwhile are not lost to the server, and its next
+ * The connection ended without the client closing its sessions (a path
+ * outage, most often): they stay answered for the linger time, so the
+ * client's probes meanwhile are not lost to the server, and its next
  * connection may close them for their counts. Renewed sessions still
- * draining go at once: the client had already stopped probing them.
+ * draining linger too (the client closes them after a reconnect to learn
+ * their counts, and a RENEW the server took while the client gave up on
+ * the connection left the client's live session draining); they go in
+ * first, so the identity's cap drops them before a live one.
  */
 static void
 conn_release(struct conn *c, int keep)
 {
 	struct conns *cs = c->cs;
-	struct linger_sess ls;
-	uint16_t dropped;
-	unsigned i, kept = 0;
+	unsigned i, pass, kept = 0;
 
-	for (i = 0; i < c->nsess; i++) {
-		ls.ssid = c->sess[i].ssid;
-		ls.interval_us = c->sess[i].interval_us;
-		ls.seen = c->sess[i].seen;
-		ls.active_at = c->sess[i].active_at;
-		if (!keep || cs->lim.linger_ns == 0 || c->sess[i].drain_until != 0 ||
-		    linger_add(cs->lg, tls_conn_peer_name(c->tls), &ls, mono_ns(),
-		    &dropped) != 0) {
-			refl_remove(cs->refl, ls.ssid, NULL, NULL);
-			continue;
+	keep = keep && cs->lim.linger_ns > 0;
+	for (pass = 0; pass < 2; pass++)
+		for (i = 0; i < c->nsess; i++) {
+			if ((c->sess[i].drain_until != 0) != (pass == 0))
+				continue;
+			if (keep && conn_linger_one(c, i) == 0)
+				kept++;
+			else
+				refl_remove(cs->refl, c->sess[i].ssid, NULL, NULL);
 		}
-		kept++;
-		cs->st.lingered++;
-		if (dropped != 0) {
-			refl_remove(cs->refl, dropped, NULL, NULL);
-			cs->st.linger_dropped++;
-			log_info("%s: lingering session ssid=%u removed for a newer one",
-			    tls_conn_peer_name(c->tls), dropped);
-		}
-	}
 	if (kept > 0)
 		log_info("%s (%s): %u probe session(s) kept for %lld s after the "
 		    "connection ended", c->name, tls_conn_peer_name(c->tls), kept,
@@ -244,8 +260,10 @@ conn_send(struct conn *c, const struct ctl_msg *m)
 	c->last_tx = mono_ns();
 }
 
+/* Send ERROR and end the connection, counting it under *counter. */
 static void
-conn_error(struct conn *c, enum ctl_errcode code, const char *text)
+conn_refuse(struct conn *c, enum ctl_errcode code, const char *text,
+    uint64_t *counter)
 {
 	struct ctl_msg m;
 
@@ -253,21 +271,23 @@ conn_error(struct conn *c, enum ctl_errcode code, const char *text)
 	m.type = CTL_ERROR;
 	m.u.error.code = (uint16_t)code;
 	snprintf(m.u.error.text, sizeof(m.u.error.text), "%s", text);
-	/* Each refusal is counted once, under its own reason. */
-	if (code == CTL_ERR_CLIENTS)
-		c->cs->st.refused_clients++;
-	else if (code == CTL_ERR_LIMIT)
-		c->cs->st.refused_limit++;
-	else if (code == CTL_ERR_ACCESS)
-		c->cs->st.refused_identity++;
-	else if (code == CTL_ERR_TIMEOUT)
-		c->cs->st.session_idle++;
-	else
-		c->cs->st.protocol_errors++;
+	(*counter)++;
 	log_info("%s (%s): %s; closing", c->name, tls_conn_peer_name(c->tls), text);
 	if (c->st != CONN_HANDSHAKE)
 		conn_send(c, &m);
 	c->st = CONN_DEAD;
+}
+
+/* ERROR, each refusal counted once under the reason its code names. */
+static void
+conn_error(struct conn *c, enum ctl_errcode code, const char *text)
+{
+	struct conn_stats *st = &c->cs->st;
+
+	conn_refuse(c, code, text, code == CTL_ERR_CLIENTS ? &st->refused_clients :
+	    code == CTL_ERR_LIMIT ? &st->refused_limit :
+	    code == CTL_ERR_ACCESS ? &st->refused_identity :
+	    code == CTL_ERR_TIMEOUT ? &st->session_idle : &st->protocol_errors);
 }
 
 /*
@@ -337,14 +357,36 @@ conn_drop_session(struct conn *c, uint16_t ssid, uint64_t *rx, uint64_t *tx)
 	c->sess[i] = c->sess[--c->nsess];
 }
 
+/* Authenticated connections with c's identity, c not counted. */
+static unsigned
+conns_of_identity(const struct conn *c)
+{
+	const char *id = tls_conn_peer_name(c->tls);
+	const struct conn *o;
+	unsigned n = 0;
+
+	for (o = c->cs->head; o != NULL; o = o->next)
+		n += o != c && o->st == CONN_READY &&
+		    strcmp(tls_conn_peer_name(o->tls), id) == 0;
+	return n;
+}
+
 static void
 on_hello(struct conn *c, const struct ctl_msg *m)
 {
 	const struct server_limits *lim = &c->cs->lim;
 	struct ctl_msg out;
+	char why[96];
 
 	if (c->cs->n - c->cs->npreauth >= lim->max_clients) {
 		conn_error(c, CTL_ERR_CLIENTS, "server is at its client limit");
+		return;
+	}
+	/* So that one certificate cannot take every client slot. */
+	if (conns_of_identity(c) >= lim->max_per_identity) {
+		snprintf(why, sizeof(why), "too many connections with this client "
+		    "identity (max-per-identity %u)", lim->max_per_identity);
+		conn_refuse(c, CTL_ERR_CLIENTS, why, &c->cs->st.refused_identity_cap);
 		return;
 	}
 	memset(&out, 0, sizeof(out));

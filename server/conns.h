@@ -18,6 +18,7 @@ struct server_limits {
 	int64_t handshake_ns;		/* TCP accept to HELLO */
 	int64_t keepalive_ns;		/* announced; peer dead after 3 of them */
 	unsigned max_clients;
+	unsigned max_per_identity;	/* authenticated connections per identity */
 	unsigned max_preauth;		/* not yet authenticated, all sources */
 	unsigned max_preauth_per_src;
 	unsigned max_sessions;		/* probe sessions per client */
@@ -34,6 +35,7 @@ struct conn_stats {
 	uint64_t accepted, refused_preauth, refused_clients, handshake_failed;
 	uint64_t handshake_timeout, protocol_errors, sessions_opened;
 	uint64_t refused_identity;
+	uint64_t refused_identity_cap;	/* over max_per_identity */
 	uint64_t refused_limit;		/* session limits after authentication */
 	uint64_t session_idle;		/* clients closed for an idle probe session */
 	uint64_t preauth_evicted;	/* closed to make room for a quieter source */

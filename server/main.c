@@ -36,7 +36,7 @@ struct server_conf {
 	char *cert, *key, *ca, *crl, *listen, *user, *config, *metrics;
 	struct conf_list allow, stamp_allow;
 	char *stamp_key_file;
-	uint32_t udp_port, max_clients, max_preauth, max_preauth_per_src;
+	uint32_t udp_port, max_clients, max_per_identity, max_preauth, max_preauth_per_src;
 	uint32_t max_sessions, max_size;
 	int64_t min_interval, keepalive, handshake_timeout, session_idle;
 	int64_t session_linger;
@@ -56,6 +56,7 @@ static const struct conf_key server_keys[] = {
 	K("udp-port", CONF_U32, udp_port, 1, 65535, "N", "UDP reflector port (default: the control port number)"),
 	K("user", CONF_STR, user, 0, 0, "NAME", "user to run as after binding (default pktmon, else nobody)"),
 	K("max-clients", CONF_U32, max_clients, 1, 100000, "N", "authenticated clients (default 4096)"),
+	K("max-per-identity", CONF_U32, max_per_identity, 1, 100000, "N", "of those, with one client identity (default 4)"),
 	K("max-preauth", CONF_U32, max_preauth, 1, 100000, "N", "connections not yet authenticated (default 256)"),
 	K("max-preauth-per-source", CONF_U32, max_preauth_per_src, 1, 100000, "N", "of those, from one address (default 32)"),
 	K("max-sessions", CONF_U32, max_sessions, 1, 16, "N", "probe sessions per client (default 4)"),
@@ -110,6 +111,9 @@ defaults(struct server_conf *o)
 {
 	memset(o, 0, sizeof(*o));
 	o->max_clients = 4096;
+	/* A client and a few connections it gave up on that the server has
+	 * not yet seen end; not every slot for one certificate. */
+	o->max_per_identity = 4;
 	o->max_preauth = 256;
 	o->max_preauth_per_src = 32;
 	o->max_sessions = 4;
@@ -169,6 +173,7 @@ limits_from(const struct server_conf *o, struct server_limits *lim)
 	lim->linger_ns = o->session_linger;
 	lim->keepalive_ns = o->keepalive;
 	lim->max_clients = o->max_clients;
+	lim->max_per_identity = o->max_per_identity;
 	lim->max_preauth = o->max_preauth;
 	lim->max_preauth_per_src = o->max_preauth_per_src;
 	lim->max_sessions = o->max_sessions;
@@ -245,7 +250,8 @@ log_stats(struct server *s)
 	    "unknown_ssid=%llu bad_hmac=%llu wrong_source=%llu replayed=%llu "
 	    "rate_limited=%llu accepted=%llu handshake_failed=%llu "
 	    "handshake_timeout=%llu refused_preauth=%llu refused_clients=%llu "
-	    "refused_identity=%llu refused_limit=%llu protocol_errors=%llu "
+	    "refused_identity=%llu refused_identity_cap=%llu refused_limit=%llu "
+	    "protocol_errors=%llu "
 	    "session_idle=%llu preauth_evicted=%llu host_drops=%llu "
 	    "plain_reflected=%llu plain_dropped=%llu lingering=%u lingered=%llu "
 	    "linger_closed=%llu linger_expired=%llu linger_dropped=%llu "
@@ -260,6 +266,7 @@ log_stats(struct server *s)
 	    (unsigned long long)c->refused_preauth,
 	    (unsigned long long)c->refused_clients,
 	    (unsigned long long)c->refused_identity,
+	    (unsigned long long)c->refused_identity_cap,
 	    (unsigned long long)c->refused_limit,
 	    (unsigned long long)c->protocol_errors,
 	    (unsigned long long)c->session_idle,
@@ -299,7 +306,7 @@ render_metrics(void *arg, struct mbuf *b)
 	    "bad_hmac", "wrong_source", "replayed", "rate_limited", "impaired" };
 	static const char *const refuse_why[] = { "preauth_cap", "client_cap",
 	    "identity", "handshake_failed", "handshake_timeout", "protocol_error",
-	    "session_limit", "session_idle" };
+	    "session_limit", "session_idle", "identity_cap" };
 	struct server *s = arg;
 	const struct refl_stats *r = refl_stats(s->refl);
 	const struct conn_stats *c = conns_stats(s->conns);
@@ -307,7 +314,8 @@ render_metrics(void *arg, struct mbuf *b)
 	    r->wrong_source, r->replayed, r->rate_limited, r->impaired };
 	uint64_t refused[] = { c->refused_preauth, c->refused_clients,
 	    c->refused_identity, c->handshake_failed, c->handshake_timeout,
-	    c->protocol_errors, c->refused_limit, c->session_idle };
+	    c->protocol_errors, c->refused_limit, c->session_idle,
+	    c->refused_identity_cap };
 	static const char *const open_why[] = { "reflected", "rate_limited",
 	    "bad_hmac", "malformed", "table_full" };
 	const struct openpeers_stats *os = s->open ? openpeers_stats(s->open) : NULL;

@@ -10,6 +10,10 @@
 #       would hit the table of 16 per connection, and that ERROR closes the
 #       connection, which would hide the count) may leave at most one
 #       draining session beside each live one (2 x max-sessions in all).
+#   --max-per-identity 3 (issue 12 #6): of 6 clients with one certificate,
+#       3 authenticate and 3 are refused with ERROR 9, counted as
+#       refused_identity_cap, while --max-clients has room; a client with
+#       another certificate still gets in.
 # Every check runs and the failures are listed together.
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/pki.sh"
@@ -58,9 +62,35 @@ wait "$p" || true
 
 [[ $(pm_alive "$PM_SERVER_PID") == yes ]] || fail "the server died"
 pm_stop_server
+
+# --- --max-per-identity --------------------------------------------------------------
+hx_ca_init
+hx_issue other-client client_ext
+per_id=3
+mv "$PM_TMP/server.log" "$PM_TMP/server-caps.log"
+HX_PORT=$(pm_free_port 127.0.0.1)
+pm_start_server - "127.0.0.1:$HX_PORT" --max-clients 10 --max-per-identity "$per_id"
+hx_peer clients 6 --hold 3 >"$PM_TMP/perid.kv" &
+p=$!
+pm_track "$p"
+pm_wait_for "$PM_TMP/perid.kv" '^up=' 20 "$p" || fail "per-identity run: no result ($(tail -n 2 "$PM_TMP/peer.err"))"
+line=$(<"$PM_TMP/perid.kv")
+other=$(hx_peer clients 1 --cert "$PM_TMP/ca/other-client.crt" --key "$PM_TMP/ca/other-client.key")
+s=$(pm_server_stats)
+pm_log "6 clients of one certificate against --max-per-identity $per_id: $line; another certificate meanwhile: $other"
+[[ $(hx_kv "$line" up) == "$per_id" && $(hx_kv "$line" refused) == 3 && $(hx_kv "$line" refusals) == error:9 ]] ||
+	bad+=("--max-per-identity $per_id: expected up=$per_id refused=3 refusals=error:9 for 6 clients of one certificate, got: $line")
+[[ $(hx_kv "$other" up) == 1 ]] ||
+	bad+=("--max-per-identity $per_id: a client with another certificate was refused: $other")
+[[ $(pm_stat "$s" refused_identity_cap) == 3 && $(pm_stat "$s" refused_clients) == 0 ]] ||
+	bad+=("--max-per-identity $per_id: expected refused_identity_cap=3 refused_clients=0, got $(pm_stat "$s" refused_identity_cap) and $(pm_stat "$s" refused_clients)")
+grep -q 'too many connections with this client identity (max-per-identity 3)' "$PM_TMP/server.log" ||
+	bad+=("--max-per-identity: no 'too many connections with this client identity' line in the server log")
+wait "$p" || true
+pm_stop_server
 pm_check_sanitizers
 if ((${#bad[@]})); then
 	msg=$(printf '%s; ' "${bad[@]}")
 	fail "${#bad[@]} cap(s) not held: ${msg%; }"
 fi
-pass "--max-clients $max_clients held; --max-sessions $max_sessions held against OPEN and RENEW"
+pass "--max-clients $max_clients held; --max-sessions $max_sessions held against OPEN and RENEW; --max-per-identity $per_id held, another identity admitted"

@@ -280,10 +280,10 @@ test_linger_close(void **state)
 	old->sess[1].drain_until = 1;	/* renewed, draining */
 	st.rx[100] = 42;
 	conn_release(old, 1);
-	check_u64("draining session removed at once", 0, st.live[101]);
+	check_u64("draining session lingers too", 1, st.live[101]);
 	check_u64("live session still registered", 1, st.live[100]);
-	check_u64("lingering", 1, linger_count(cs->lg));
-	check_u64("lingered", 1, cs->st.lingered);
+	check_u64("lingering", 2, linger_count(cs->lg));
+	check_u64("lingered", 2, cs->st.lingered);
 
 	/* Another identity cannot close it; with LINGER it hears "unknown". */
 	other = ready_conn(cs, "mallory", CTL_FEAT_LINGER);
@@ -306,7 +306,7 @@ test_linger_close(void **state)
 		check_u64("same identity: reflected", 42, m.u.closed.reflected);
 	}
 	check_u64("closed: removed from the reflector", 0, st.live[100]);
-	check_u64("closed: no longer lingering", 0, linger_count(cs->lg));
+	check_u64("closed: the draining one still lingers", 1, linger_count(cs->lg));
 	check_u64("linger_closed", 1, cs->st.linger_closed);
 
 	/* Without the feature, the old rule: ERROR 6, connection ends. */
@@ -402,6 +402,21 @@ test_linger_cap(void **state)
 	check_u64("bob's ssid kept", 1, st.live[300]);
 	check_u64("linger_dropped", 3, cs->st.linger_dropped);
 
+	/* A connection with a draining and two live sessions, over the cap of
+	 * 2: the older lingering ones go, then the draining one. */
+	c = ready_conn(cs, "loop", 0);
+	open_one(c, 210);
+	open_one(c, 211);
+	open_one(c, 212);
+	c->sess[1].drain_until = 1;	/* 211 drains */
+	conn_release(c, 1);
+	free(c);
+	check_u64("cap: 203 dropped", 0, st.live[203]);
+	check_u64("cap: 204 dropped", 0, st.live[204]);
+	check_u64("cap: draining 211 dropped before a live one", 0, st.live[211]);
+	check_u64("cap: live 210 kept", 1, st.live[210]);
+	check_u64("cap: live 212 kept", 1, st.live[212]);
+
 	/* Linger 0: nothing stays. */
 	cs->lim.linger_ns = 0;
 	c = ready_conn(cs, "bob", 0);
@@ -412,8 +427,8 @@ test_linger_cap(void **state)
 
 	/* Shutting down: every lingering session leaves the reflector. */
 	conns_free(cs);
-	check_u64("after conns_free: 203", 0, st.live[203]);
-	check_u64("after conns_free: 204", 0, st.live[204]);
+	check_u64("after conns_free: 210", 0, st.live[210]);
+	check_u64("after conns_free: 212", 0, st.live[212]);
 	check_u64("after conns_free: 300", 0, st.live[300]);
 	check_done();
 }
