@@ -273,3 +273,13 @@ pm_check_sanitizers() {
 		"$PM_TMP"/*.log "$PM_TMP"/*.err "$PM_TMP"/*.out 2>/dev/null || true)
 	[[ -z $hits ]] || fail "sanitizer report in $(echo "$hits" | xargs -n1 basename | tr '\n' ' ')"
 }
+
+# pm_time_left BUDGET RESERVE: whole seconds left of BUDGET (the seconds the
+# test gave pm_init) once RESERVE is kept back for what must still follow;
+# at least 1. For giving a slow step all the time the test can spare rather
+# than a fixed guess that a busy host overruns.
+pm_time_left() {
+	local left=$(($1 - SECONDS - $2))
+	((left >= 1)) || left=1
+	echo "$left"
+}
