@@ -1,22 +1,41 @@
 /*
  * metrics: libmicrohttpd in external-epoll mode plus a text buffer.
+ *
+ * MHD's epoll fd only becomes readable on socket events, but MHD also has
+ * work that no socket announces: closing a connection that has been idle past
+ * its timeout, and data it read ahead (edge-triggered) and has still to
+ * parse. It says when that work is due through MHD_get_timeout; a timerfd
+ * owned here is armed with it after every MHD_run. Without it, connections
+ * that never send a byte were never timed out, and as many of them as the
+ * connection limit kept /metrics unreachable for as long as they stayed.
  */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <microhttpd.h>
 
 #include "metrics.h"
 #include "net.h"
 #include "parse.h"
+#include "timeutil.h"
 
 #define OPENMETRICS_TYPE "application/openmetrics-text; version=1.0.0; charset=utf-8"
+/*
+ * A scraper's request arrives within milliseconds of its connect; a client
+ * that keeps a connection between scrapes reconnects after this. Short, so
+ * that idle connections free their slot in seconds.
+ */
+#define METRICS_IDLE_TIMEOUT_S 5
+/* MHD's own deadlines are re-read after each run; cap the wait anyway. */
+#define METRICS_MAX_WAIT_MS 60000
 
 struct metrics {
 	struct MHD_Daemon *d;
-	int epfd;
+	int epfd;	/* MHD's, watched by the event loop */
+	int tfd;	/* MHD's next deadline: idle timeouts, deferred work */
 	metrics_render_fn fn;
 	void *arg;
 };
@@ -104,15 +123,39 @@ metrics_answer(void *cls, struct MHD_Connection *conn, const char *url,
 	return r;
 }
 
+/* Let MHD work, then wake up again when it next has to, I/O or not. */
+static void
+metrics_run(struct metrics *m)
+{
+	MHD_UNSIGNED_LONG_LONG ms;
+
+	(void)MHD_run(m->d);
+	if (MHD_get_timeout(m->d, &ms) != MHD_YES) {
+		ev_timer_stop(m->tfd);
+		return;
+	}
+	if (ms > METRICS_MAX_WAIT_MS)
+		ms = METRICS_MAX_WAIT_MS;
+	/* Should the timer fail to arm, the next socket event still runs MHD. */
+	(void)ev_timer_at(m->tfd, mono_ns() + (int64_t)ms * NS_PER_MS);
+}
+
 static void
 metrics_io(struct ev *ev, int fd, uint32_t events, void *arg)
 {
-	struct metrics *m = arg;
-
 	(void)ev;
 	(void)fd;
 	(void)events;
-	(void)MHD_run(m->d);
+	metrics_run(arg);
+}
+
+static void
+metrics_timer(struct ev *ev, int fd, uint32_t events, void *arg)
+{
+	(void)ev;
+	(void)events;
+	(void)ev_timer_read(fd);
+	metrics_run(arg);
 }
 
 int
@@ -141,23 +184,37 @@ metrics_start(struct ev *ev, const char *addrport, metrics_render_fn fn,
 		return PM_E_NOMEM;
 	m->fn = fn;
 	m->arg = arg;
+	m->epfd = -1;
+	if ((m->tfd = ev_timer_new()) < 0)
+		goto fail;
 	m->d = MHD_start_daemon(MHD_USE_EPOLL |
 	    (a.ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0), port, NULL, NULL,
 	    metrics_answer, m, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&a.ss,
-	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)16,
-	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10, MHD_OPTION_END);
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)METRICS_MAX_CONNECTIONS,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)METRICS_IDLE_TIMEOUT_S,
+	    MHD_OPTION_END);
 	if (m->d == NULL ||
-	    (info = MHD_get_daemon_info(m->d, MHD_DAEMON_INFO_EPOLL_FD)) == NULL ||
-	    ev_add(ev, (m->epfd = info->epoll_fd), EPOLLIN, metrics_io, m) != 0) {
-		snprintf(err, errlen, "cannot serve metrics on %s (address in use?)",
-		    addrport);
-		if (m->d != NULL)
-			MHD_stop_daemon(m->d);
-		free(m);
-		return PM_E_SYS;
+	    (info = MHD_get_daemon_info(m->d, MHD_DAEMON_INFO_EPOLL_FD)) == NULL)
+		goto fail;
+	if (ev_add(ev, (m->epfd = info->epoll_fd), EPOLLIN, metrics_io, m) != 0) {
+		m->epfd = -1;
+		goto fail;
 	}
+	if (ev_add(ev, m->tfd, EPOLLIN, metrics_timer, m) != 0)
+		goto fail;
 	*out = m;
 	return 0;
+fail:
+	snprintf(err, errlen, "cannot serve metrics on %s (address in use?)",
+	    addrport);
+	if (m->epfd >= 0)
+		ev_del(ev, m->epfd);
+	if (m->d != NULL)
+		MHD_stop_daemon(m->d);
+	if (m->tfd >= 0)
+		close(m->tfd);
+	free(m);
+	return PM_E_SYS;
 }
 
 void
@@ -166,6 +223,8 @@ metrics_stop(struct ev *ev, struct metrics *m)
 	if (m == NULL)
 		return;
 	ev_del(ev, m->epfd);
+	ev_del(ev, m->tfd);
 	MHD_stop_daemon(m->d);
+	close(m->tfd);
 	free(m);
 }
