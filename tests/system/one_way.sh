@@ -4,7 +4,15 @@
 # otherwise. A small LD_PRELOAD library built here makes adjtimex(2) report
 # a clock disciplined by NTP (TIME_OK, STA_UNSYNC clear, 40 us estimated
 # error), since a test machine's clock may well not be. Over loopback both
-# ends read one clock, so forward + backward must come to the RTT.
+# ends read one clock, so each delay lies within the round trip.
+#
+# How far within is not a constant a busy host keeps: the client reads the
+# monotonic clock (where the RTT and the forward delay start) and then the
+# wall clock (the timestamp on the wire) one after the other, and a
+# preemption between the two reads makes the forward delay, and the sum
+# forward + backward, short by its length (tens of microseconds were seen
+# under load). Each probe shows that gap itself, RTT - forward - backward,
+# so the bounds below are per probe, from the run's own figures.
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/pki.sh"
 pm_init one-way 60
@@ -52,14 +60,33 @@ run both "$synced"
 db=$PM_TMP/both.db
 expect_eq "both synced: probes with one-way delays" 100 \
 	"$(pm_sql "$db" 'SELECT count(*) FROM probes WHERE fate = 0 AND owd_fwd_ns IS NOT NULL AND owd_bwd_ns IS NOT NULL')"
-# One clock at both ends: a delay below zero can only be the few
-# microseconds between where the kernel stamps a send and a receive on lo.
-neg=$(pm_sql "$db" 'SELECT count(*) FROM probes WHERE owd_fwd_ns < -50000 OR owd_bwd_ns < -50000')
-expect_eq "both synced on one clock: one-way delays below -50 us" 0 "$neg"
-# fwd + bwd = (T2-T1) + (T4-T3) = RTT: both start at the kernel's stamps.
-gap=$(pm_sql "$db" 'SELECT max(abs(owd_fwd_ns + owd_bwd_ns - rtt_ns)) FROM probes WHERE fate = 0')
-[[ $gap =~ ^[0-9]+$ ]] || fail "no one-way figures to compare (got '$gap')"
-((gap < 100000)) || fail "forward + backward differs from the RTT by $gap ns (expected < 100 us)"
+# One clock at both ends, per probe, with gap = RTT - forward - backward:
+# backward (the reflector's T3 is read before its reply leaves, our receive
+# stamp after it arrives) lies in [0, RTT]; forward + backward never exceeds
+# the RTT (gap >= 0); so forward is below zero by at most the probe's own gap.
+# eps covers only timestamp resolution and the monotonic/wall mapping (well
+# under a microsecond), not scheduling.
+eps=5000
+owd="FROM probes WHERE owd_fwd_ns IS NOT NULL AND owd_bwd_ns IS NOT NULL AND rtt_ns >= 0"
+outside="owd_bwd_ns < -$eps OR owd_bwd_ns > rtt_ns + $eps OR owd_fwd_ns + owd_bwd_ns > rtt_ns + $eps"
+bad=$(pm_sql "$db" "SELECT count(*) $owd AND ($outside)")
+((bad == 0)) || fail "both synced on one clock: expected every probe's one-way delays within its RTT," \
+	"got $bad outside, first: $(pm_sql "$db" "SELECT 'seq ' || seq || ' fwd ' || owd_fwd_ns ||
+		' bwd ' || owd_bwd_ns || ' rtt ' || rtt_ns || ' ns' $owd AND ($outside) LIMIT 1")"
+# The gap is a pause of the probe thread between two adjacent clock reads:
+# rare, so its median stays near the cost of a clock read however busy the
+# host; a forward delay taken at the wrong point would move every probe's.
+# The allowance is the run's own median timer lateness (how long this
+# thread waited for a CPU), at least 10 us.
+read -r n_owd gap_med gap_max fwd_min < <(pm_sql "$db" "SELECT count(*),
+	(SELECT rtt_ns - owd_fwd_ns - owd_bwd_ns AS g $owd ORDER BY g LIMIT 1 OFFSET (SELECT count(*) / 2 $owd)),
+	max(rtt_ns - owd_fwd_ns - owd_bwd_ns), min(owd_fwd_ns) $owd" | tr '|' ' ')
+[[ $n_owd -gt 0 && $gap_med =~ ^-?[0-9]+$ ]] || fail "no one-way figures to compare (got '$n_owd $gap_med')"
+late_med=$(sed -n 's/^timer: sends late by median \([0-9.]*\) us.*/\1/p' "$PM_TMP/both.out")
+allow=$(awk -v l="${late_med:-0}" 'BEGIN { a = l * 1000; if (a < 10000) a = 10000; printf "%.0f", a }')
+((gap_med <= allow)) ||
+	fail "median of RTT - forward - backward is $gap_med ns (expected <= $allow ns, the run's median" \
+		"timer lateness ${late_med:-?} us or 10 us): the delays do not start where the RTT does"
 # pktmon-report export carries them.
 "$PM_REPORT" --db "$db" export --format csv >"$PM_TMP/export.csv" ||
 	fail "pktmon-report export failed"
@@ -95,4 +122,5 @@ grep -q "^one-way: not measured: this host's clock is not synchronised" "$PM_TMP
 pm_stop_server
 
 pm_check_sanitizers
-pass "one-way delays on 100/100 with both clocks synced (max |fwd+bwd-rtt| $gap ns), none otherwise"
+pass "one-way delays on 100/100 with both clocks synced, each within its RTT (RTT - fwd - bwd:" \
+	"median $gap_med ns, max $gap_max ns; lowest fwd $fwd_min ns), none otherwise"
