@@ -132,7 +132,8 @@ ctlc_connect(struct tls_ctx *tls, const char *host, uint16_t port,
 		c->peer = addrs[i];
 		net_addr_str(&c->peer, addr, sizeof(addr));
 		snprintf(c->name, sizeof(c->name), "%s (%s)", host, addr);
-		if ((c->fd = net_tcp_connect(&c->peer, timeout_ms / n)) < 0)
+		if ((c->fd = net_tcp_connect_from(&c->peer, from,
+		    timeout_ms / n)) < 0)
 			r = c->fd;
 	}
 	if (c->fd < 0) {

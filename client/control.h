@@ -18,8 +18,8 @@ struct ctlc;
 
 /*
  * Blocking connect + handshake + HELLO/WELCOME within timeout_ms, to the
- * addresses of host in from->family. On failure err gets one line naming
- * the peer and why.
+ * addresses of host in from->family, from from's interface and source
+ * address. On failure err gets one line naming the peer and why.
  */
 int ctlc_connect(struct tls_ctx *tls, const char *host, uint16_t port,
     const struct net_origin *from, int timeout_ms, struct ctlc **out,

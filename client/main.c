@@ -18,10 +18,11 @@
 
 struct client_conf {
 	char *cert, *key, *ca, *server, *icmp, *stamp, *stamp_key_file, *db, *keylog, *durability;
-	char *on_loss, *metrics;
+	char *on_loss, *metrics, *interface, *source;
 	int64_t interval, deadline, timeout, renew_gap, renew_gap_max, status;
 	int64_t on_loss_timeout;
 	uint32_t count, size, renew_after, renew_window, renew_loss, renew_max, dscp;
+	uint32_t ttl;
 	int json, renew, quiet, verbose, poisson, realtime, dscp_set;
 	int events, timestamps, ipv4, ipv6;
 };
@@ -39,6 +40,9 @@ static const struct conf_key client_keys[] = {
 	    "                               unauthenticated mode unless --stamp-key-file)"),
 	K("ipv4", CONF_FLAG, ipv4, 0, 0, NULL, "-4: resolve the target to IPv4 addresses only"),
 	K("ipv6", CONF_FLAG, ipv6, 0, 0, NULL, "-6: resolve the target to IPv6 addresses only"),
+	K("interface", CONF_STR, interface, 0, 0, "IFACE|ADDR", "-I: send from this interface (SO_BINDTODEVICE) or\n"
+	    "                               source address, as ping -I (also the control connection)"),
+	K("source", CONF_STR, source, 0, 0, "ADDR", "source address of the probes and the control connection"),
 	K("stamp-key-file", CONF_STR, stamp_key_file, 0, 0, "FILE", "hex HMAC key for --stamp: authenticated 112-octet mode"),
 	K("db", CONF_STR, db, 0, 0, "FILE", "SQLite history (created if missing)"),
 	K("interval", CONF_DURATION, interval, 10000, 3600 * S, "DUR", "-i: probe interval (default 1s; 0.01, 10ms ...)"),
@@ -51,6 +55,8 @@ static const struct conf_key client_keys[] = {
 	K("realtime", CONF_FLAG, realtime, 0, 0, NULL, "run the probe thread at SCHED_FIFO priority 1, so a busy CPU\n"
 	    "                               does not make it late (needs root, CAP_SYS_NICE or RLIMIT_RTPRIO)"),
 	K("dscp", CONF_U32, dscp, 0, 63, "N", "DSCP of the probes (0..63; the server replies with the same)"),
+	K("ttl", CONF_U32, ttl, 1, 255, "N", "IPv4 TTL / IPv6 hop limit of the probes (1..255; default: the\n"
+	    "                               system's, usually 64)"),
 	K("json", CONF_FLAG, json, 0, 0, NULL, "print one JSON object at exit instead of lines"),
 	K("status", CONF_DURATION, status, 100000000ULL, 86400 * S, "DUR", "print a one-line status this often (on stderr)"),
 	K("renew", CONF_FLAG, renew, 0, 0, NULL, "renew sessions on loss (default; --renew=no disables)"),
@@ -76,6 +82,7 @@ static const struct conf_key client_keys[] = {
 static const struct conf_alias aliases[] = {
 	{ 'i', "interval" }, { 'c', "count" }, { 'w', "deadline" },
 	{ 'W', "timeout" }, { 's', "size" }, { '4', "ipv4" }, { '6', "ipv6" },
+	{ 'I', "interface" },
 };
 
 static void
@@ -144,19 +151,61 @@ to_opts_hostport(const char *opt, const char *s, uint16_t defport,
 		    parse_hostport_why(s, sizeof(o->host), defport));
 }
 
-/* -4/-6: the family names resolve to; an address of the other refused. */
+static char
+ipv(int family)
+{
+	return family == AF_INET6 ? '6' : '4';
+}
+
+/* -I IFACE|ADDR and --source ADDR into o->from's interface and address. */
+static void
+to_opts_source(const struct client_conf *c, struct client_opts *o)
+{
+	struct net_addr a;
+
+	if (c->interface != NULL && net_addr_parse(c->interface, &a) == 0) {
+		if (c->source != NULL)
+			usage_error("-I %s and --source %s: give one source address",
+			    c->interface, c->source);
+		o->from.src = a;
+	} else if (c->interface != NULL) {
+		if (!net_ifname_exists(c->interface))
+			usage_error("-I %s: no such interface, nor an IP address",
+			    c->interface);
+		snprintf(o->from.ifname, sizeof(o->from.ifname), "%s", c->interface);
+	}
+	if (c->source != NULL && net_addr_parse(c->source, &o->from.src) != 0)
+		usage_error("--source %s: not an IP address", c->source);
+}
+
+/*
+ * -4/-6, or the source address's family, is the one names resolve to; a
+ * target address of the other family is refused.
+ */
 static void
 to_opts_family(const struct client_conf *c, struct client_opts *o)
 {
+	int flag = c->ipv4 ? AF_INET : c->ipv6 ? AF_INET6 : AF_UNSPEC;
+	int src = o->from.src.len > 0 ? o->from.src.ss.ss_family : AF_UNSPEC;
+	char srcname[NET_ADDRSTRLEN];
 	struct net_addr a;
 
 	if (c->ipv4 && c->ipv6)
 		usage_error("-4 and -6 exclude each other");
-	o->from.family = c->ipv4 ? AF_INET : c->ipv6 ? AF_INET6 : AF_UNSPEC;
+	net_addr_host(&o->from.src, srcname, sizeof(srcname));
+	if (flag != AF_UNSPEC && src != AF_UNSPEC && flag != src)
+		usage_error("-%c: the source address %s is an IPv%c address",
+		    ipv(flag), srcname, ipv(src));
+	o->from.family = flag != AF_UNSPEC ? flag : src;
 	if (o->from.family != AF_UNSPEC && net_addr_parse(o->host, &a) == 0 &&
-	    a.ss.ss_family != o->from.family)
-		usage_error("%s: %s is an IPv%c address", c->ipv4 ? "-4" : "-6",
-		    o->host, a.ss.ss_family == AF_INET ? '4' : '6');
+	    a.ss.ss_family != o->from.family) {
+		if (flag != AF_UNSPEC)
+			usage_error("-%c: %s is an IPv%c address", ipv(flag),
+			    o->host, ipv(a.ss.ss_family));
+		usage_error("the source address %s is an IPv%c address, the "
+		    "target %s an IPv%c one", srcname, ipv(src), o->host,
+		    ipv(a.ss.ss_family));
+	}
 }
 
 static void
@@ -214,7 +263,9 @@ to_opts(const struct client_conf *c, struct client_opts *o)
 {
 	memset(o, 0, sizeof(*o));
 	to_opts_target(c, o);
+	to_opts_source(c, o);
 	to_opts_family(c, o);
+	o->from.ttl = (int)c->ttl;
 	o->cert = c->cert;
 	o->key = c->key;
 	o->ca = c->ca;

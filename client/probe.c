@@ -17,14 +17,12 @@
 #define BAD_REPLIES_WARN 10	/* failed replies, none good: say so */
 
 int
-probe_open(struct probe *p, int family)
+probe_open(struct probe *p, int family, const struct net_origin *from)
 {
-	struct net_addr any;
 	int fd;
 
 	/* Bound now, so the port can go in the OPEN/RENEW request. */
-	net_addr_any(&any, family);
-	if ((fd = net_udp_open(family, &any, NULL)) < 0)
+	if ((fd = net_udp_open_from(family, from, NULL)) < 0)
 		return fd;
 	p->fd = fd;
 	if (net_local_addr(fd, &p->local) != 0) {
@@ -81,12 +79,12 @@ probe_start(struct probe *p, const struct ctl_grant *g,
 
 int
 probe_start_plain(struct probe *p, const struct net_addr *dest,
-    const struct stamp_key *key, uint16_t size, int64_t interval_ns,
-    int64_t timeout_ns, const struct fate_events *ev)
+    const struct net_origin *from, const struct stamp_key *key, uint16_t size,
+    int64_t interval_ns, int64_t timeout_ns, const struct fate_events *ev)
 {
 	int fd;
 
-	if ((fd = net_udp_open(dest->ss.ss_family, NULL, dest)) < 0)
+	if ((fd = net_udp_open_from(dest->ss.ss_family, from, dest)) < 0)
 		return fd;
 	p->fd = fd;
 	p->plain = 1;
@@ -106,12 +104,13 @@ probe_start_plain(struct probe *p, const struct net_addr *dest,
 }
 
 int
-probe_start_icmp(struct probe *p, const struct net_addr *dest, uint16_t size,
-    int64_t interval_ns, int64_t timeout_ns, const struct fate_events *ev)
+probe_start_icmp(struct probe *p, const struct net_addr *dest,
+    const struct net_origin *from, uint16_t size, int64_t interval_ns,
+    int64_t timeout_ns, const struct fate_events *ev)
 {
 	int raw, fd;
 
-	if ((fd = net_icmp_open(dest->ss.ss_family, &raw)) < 0)
+	if ((fd = net_icmp_open(dest->ss.ss_family, from, &raw)) < 0)
 		return fd;
 	p->fd = fd;
 	p->icmp = raw ? 2 : 1;

@@ -63,8 +63,10 @@ struct probe {
 	uint64_t tx_unmatched;		/* transmit stamps no probe took */
 };
 
-/* Open the UDP socket (new ephemeral port) for a session toward family. */
-int probe_open(struct probe *p, int family) PM_MUST_CHECK;
+/* Open the UDP socket (new ephemeral port) for a session toward family,
+ * from from's interface and source address, with its TTL. */
+int probe_open(struct probe *p, int family, const struct net_origin *from)
+    PM_MUST_CHECK;
 /*
  * Take the server's grant: connect the socket to the reflector and create
  * the fate tracker. key is copied (the caller wipes its copy).
@@ -77,15 +79,16 @@ int probe_start(struct probe *p, const struct ctl_grant *g,
  * start tracking. size is the whole ICMP message, header included.
  */
 int probe_start_icmp(struct probe *p, const struct net_addr *dest,
-    uint16_t size, int64_t interval_ns, int64_t timeout_ns,
-    const struct fate_events *ev) PM_MUST_CHECK;
+    const struct net_origin *from, uint16_t size, int64_t interval_ns,
+    int64_t timeout_ns, const struct fate_events *ev) PM_MUST_CHECK;
 /*
  * Plain STAMP toward any RFC 8762 reflector at dest (--stamp): key NULL for
  * unauthenticated 44-octet mode. The SSID is chosen here.
  */
 int probe_start_plain(struct probe *p, const struct net_addr *dest,
-    const struct stamp_key *key, uint16_t size, int64_t interval_ns,
-    int64_t timeout_ns, const struct fate_events *ev) PM_MUST_CHECK;
+    const struct net_origin *from, const struct stamp_key *key, uint16_t size,
+    int64_t interval_ns, int64_t timeout_ns, const struct fate_events *ev)
+    PM_MUST_CHECK;
 /* DSCP for the session's probes; 0 or PM_E_SYS. */
 int probe_set_dscp(struct probe *p, int dscp) PM_MUST_CHECK;
 /*

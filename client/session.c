@@ -192,7 +192,8 @@ session_new(struct client *c, struct probe **out)
 	p->owner = c;
 	p->num = ++c->next_num;
 	p->st = PROBE_OPENING;
-	if ((r = probe_open(p, ctlc_peer(c->ctl)->ss.ss_family)) != 0) {
+	if ((r = probe_open(p, ctlc_peer(c->ctl)->ss.ss_family,
+	    &c->o->from)) != 0) {
 		log_warn("cannot open a UDP socket for probing");
 		free(p);
 		return r;
@@ -420,10 +421,10 @@ serverless_start(struct client *c, char *err, size_t errlen)
 	p->num = ++c->next_num;
 	ev.arg = p;
 	if (c->o->icmp)
-		r = probe_start_icmp(p, &dest, c->o->size, c->o->interval_ns,
-		    c->o->timeout_ns, &ev);
+		r = probe_start_icmp(p, &dest, &c->o->from, c->o->size,
+		    c->o->interval_ns, c->o->timeout_ns, &ev);
 	else
-		r = probe_start_plain(p, &dest, c->o->have_stamp_key ?
+		r = probe_start_plain(p, &dest, &c->o->from, c->o->have_stamp_key ?
 		    &c->o->stamp_key : NULL, c->o->size, c->o->interval_ns,
 		    c->o->timeout_ns, &ev);
 	if (r != 0 || probe_watch(c, p) != 0) {

@@ -3,6 +3,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <net/if.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/ip.h>
@@ -245,7 +246,47 @@ net_tcp_accept(int lfd, struct net_addr *peer)
 }
 
 int
+net_ifname_exists(const char *name)
+{
+	return name != NULL && strlen(name) < NET_IFNAMSIZ &&
+	    if_nametoindex(name) != 0;
+}
+
+/* from's interface, and its TTL when ttl is set, on a new socket. */
+static int
+net_origin_set(int fd, int family, const struct net_origin *from, int ttl)
+{
+	if (from == NULL)
+		return 0;
+	if (from->ifname[0] != '\0' && setsockopt(fd, SOL_SOCKET,
+	    SO_BINDTODEVICE, from->ifname, (socklen_t)strlen(from->ifname)) != 0)
+		return PM_E_SYS;
+	if (ttl && from->ttl > 0 && (family == AF_INET6 ?
+	    net_setopt(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, from->ttl) :
+	    net_setopt(fd, IPPROTO_IP, IP_TTL, from->ttl)) != 0)
+		return PM_E_SYS;
+	return 0;
+}
+
+/* from's source address, if it has one. */
+static int
+net_origin_bind(int fd, const struct net_origin *from)
+{
+	if (from == NULL || from->src.len == 0)
+		return 0;
+	return bind(fd, (const struct sockaddr *)&from->src.ss, from->src.len) == 0 ?
+	    0 : PM_E_SYS;
+}
+
+int
 net_tcp_connect(const struct net_addr *a, int timeout_ms)
+{
+	return net_tcp_connect_from(a, NULL, timeout_ms);
+}
+
+int
+net_tcp_connect_from(const struct net_addr *a, const struct net_origin *from,
+    int timeout_ms)
 {
 	struct pollfd pfd;
 	int fd, err;
@@ -254,6 +295,13 @@ net_tcp_connect(const struct net_addr *a, int timeout_ms)
 	if (fd < 0)
 		return PM_E_SYS;
 	(void)net_setopt(fd, IPPROTO_TCP, TCP_NODELAY, 1);
+	/* The port is chosen at connect, with the peer known: a source address
+	 * alone does not use up a port of its own. */
+	if (from != NULL && from->src.len > 0)
+		(void)net_setopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, 1);
+	if (net_origin_set(fd, a->ss.ss_family, from, 0) != 0 ||
+	    net_origin_bind(fd, from) != 0)
+		return net_fail(fd);
 	if (connect(fd, (const struct sockaddr *)&a->ss, a->len) == 0)
 		return fd;
 	if (errno != EINPROGRESS)
@@ -315,7 +363,29 @@ net_udp_open(int family, const struct net_addr *bind_to,
 }
 
 int
-net_icmp_open(int family, int *raw)
+net_udp_open_from(int family, const struct net_origin *from,
+    const struct net_addr *connect_to)
+{
+	struct net_addr any;
+	const struct net_addr *b = &any;
+	int fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return PM_E_SYS;
+	net_addr_any(&any, family);
+	if (from != NULL && from->src.len > 0)
+		b = &from->src;
+	if (net_udp_options(fd, family) != 0 ||
+	    net_origin_set(fd, family, from, 1) != 0 ||
+	    bind(fd, (const struct sockaddr *)&b->ss, b->len) != 0)
+		return net_fail(fd);
+	if (connect_to != NULL && net_udp_connect(fd, connect_to) != 0)
+		return net_fail(fd);
+	return fd;
+}
+
+int
+net_icmp_open(int family, const struct net_origin *from, int *raw)
 {
 	int proto = family == AF_INET6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP;
 	int fd;
@@ -329,7 +399,9 @@ net_icmp_open(int family, int *raw)
 	}
 	if (fd < 0)
 		return PM_E_SYS;
-	if (net_udp_options(fd, family) != 0)
+	if (net_udp_options(fd, family) != 0 ||
+	    net_origin_set(fd, family, from, 1) != 0 ||
+	    net_origin_bind(fd, from) != 0)
 		return net_fail(fd);
 	return fd;
 }

@@ -61,17 +61,29 @@ int net_prefix_match(const struct net_prefix *p, const struct net_addr *a);
 
 /*
  * Where a client's connections and probes start from (-4/-6, -I, --source,
- * --ttl). family limits name resolution (AF_UNSPEC: any).
+ * --ttl). family limits name resolution (AF_UNSPEC: any). The interface and
+ * the source address apply to every socket opened with the origin, the TTL
+ * to probe sockets only: a control connection that expires on the way would
+ * end the run, not measure it.
  */
+#define NET_IFNAMSIZ 16		/* IFNAMSIZ, with its NUL */
 struct net_origin {
 	int family;
+	char ifname[NET_IFNAMSIZ];	/* SO_BINDTODEVICE; "" = any interface */
+	struct net_addr src;		/* source address, port 0; len 0 = the kernel's choice */
+	int ttl;			/* IPv4 TTL / IPv6 hop limit; 0 = the system's */
 };
+/* 1 when the system has an interface of that name. */
+int net_ifname_exists(const char *name);
 
 int net_tcp_listen(const struct net_addr *a) PM_MUST_CHECK;
 /* Non-blocking accepted socket, or PM_E_AGAIN, or PM_E_SYS. */
 int net_tcp_accept(int lfd, struct net_addr *peer) PM_MUST_CHECK;
 /* Connect within timeout_ms; returns a non-blocking socket or PM_E_*. */
 int net_tcp_connect(const struct net_addr *a, int timeout_ms) PM_MUST_CHECK;
+/* The same from the interface and source address of from (NULL: any). */
+int net_tcp_connect_from(const struct net_addr *a, const struct net_origin *from,
+    int timeout_ms) PM_MUST_CHECK;
 
 /*
  * A non-blocking UDP socket with kernel receive timestamps, TTL reporting
@@ -81,11 +93,20 @@ int net_tcp_connect(const struct net_addr *a, int timeout_ms) PM_MUST_CHECK;
 int net_udp_open(int family, const struct net_addr *bind_to,
     const struct net_addr *connect_to) PM_MUST_CHECK;
 /*
+ * The same for a probe: bound at once (to from's source address, or any
+ * address of family, port 0), on from's interface, sending with from's TTL.
+ * from may be NULL.
+ */
+int net_udp_open_from(int family, const struct net_origin *from,
+    const struct net_addr *connect_to) PM_MUST_CHECK;
+/*
  * An ICMP echo socket toward family: an unprivileged datagram socket where
  * net.ipv4.ping_group_range allows it, else a raw socket (needs root or
- * CAP_NET_RAW). *raw tells which. Same options as net_udp_open.
+ * CAP_NET_RAW). *raw tells which. Same options as net_udp_open, and
+ * from's interface, source address and TTL (from may be NULL).
  */
-int net_icmp_open(int family, int *raw) PM_MUST_CHECK;
+int net_icmp_open(int family, const struct net_origin *from, int *raw)
+    PM_MUST_CHECK;
 /*
  * Datagrams move NET_BATCH at a time, one system call for the lot
  * (recvmmsg, sendmmsg): at 100,000 probes/s the calls, not the packets,

@@ -6,6 +6,9 @@
 #   -4/-6, HOST:PORT  an IPv6 address without brackets where a port must
 #                   follow, -4 with -6, and -4 with an IPv6 address (or -6
 #                   with an IPv4 one) exit 2 saying what to write instead
+#   -I, --source, --ttl  an unknown interface, a source that is not an
+#                   address, two sources, a source of the other family than
+#                   -4/-6 or the target, a TTL over 255: exit 2, saying which
 . "$(dirname "$0")/../lib/common.sh"
 pm_init cli 40
 pm_need_binaries "$PM_SERVER" "$PM_CLIENT"
@@ -65,6 +68,18 @@ refused four-v6 "-4: ::1 is an IPv6 address" \
 	"$PM_CLIENT" --icmp ::1 -4 --db "$PM_TMP/none.db"
 refused six-v4 "-6: 127.0.0.1 is an IPv4 address" \
 	"$PM_CLIENT" "${certs[@]}" --server 127.0.0.1:4010 --ipv6
+refused no-iface "-I pkmnosuch0: no such interface, nor an IP address" \
+	"$PM_CLIENT" --icmp 127.0.0.1 -I pkmnosuch0 --db "$PM_TMP/none.db"
+refused bad-source "--source 10.0.0.300: not an IP address" \
+	"$PM_CLIENT" --icmp 127.0.0.1 --source 10.0.0.300 --db "$PM_TMP/none.db"
+refused two-sources "-I 127.0.0.1 and --source 127.0.0.2: give one source address" \
+	"$PM_CLIENT" --icmp 127.0.0.1 -I 127.0.0.1 --source 127.0.0.2 --db "$PM_TMP/none.db"
+refused four-v6-source "-4: the source address ::1 is an IPv6 address" \
+	"$PM_CLIENT" --icmp localhost -4 --source ::1 --db "$PM_TMP/none.db"
+refused source-target "the source address 127.0.0.1 is an IPv4 address, the target ::1 an IPv6 one" \
+	"$PM_CLIENT" --icmp ::1 --source 127.0.0.1 --db "$PM_TMP/none.db"
+refused ttl-256 "invalid value '256' for" \
+	"$PM_CLIENT" --icmp 127.0.0.1 --ttl 256 --db "$PM_TMP/none.db"
 [[ ! -e $PM_TMP/none.db ]] || fail "a refused command line created its history file"
 
 pm_check_sanitizers
