@@ -50,7 +50,7 @@ udp_stat() {
 phase() {
 	local name=$1 interval=$2 secs=$3 rate=$4 stall=${5:-}
 	local db=$PM_TMP/$name.db out=$PM_TMP/$name.json err=$PM_TMP/$name.err rc=0
-	local nft0 nft1 arcv0 arcv1 brcv0 brcv1 brl0 brl1 bsnd0 bsnd1 stats
+	local nft0 nft1 arcv0 arcv1 brcv0 brcv1 brl0 brl1 bsnd0 bsnd1 stats t_stop=0 t_cont=0
 	nft0=$(nft_counter "$NS_B" pmloss in lossrule)
 	arcv0=$(udp_stat "$NS_A" RcvbufErrors)
 	brcv0=$(udp_stat "$NS_B" RcvbufErrors)
@@ -68,8 +68,10 @@ phase() {
 	if [[ -n $stall ]]; then
 		sleep 0.3
 		kill -STOP "$PM_SERVER_PID"
+		t_stop=$(date +%s%N)
 		sleep "$stall"
 		kill -CONT "$PM_SERVER_PID"
+		t_cont=$(date +%s%N)
 	fi
 	wait "$cpid" || rc=$?
 	((rc == 0 || rc == 1)) || fail "$name: client exit status $rc"
@@ -115,8 +117,19 @@ phase() {
 	expect_eq "$name: server host_drops = the kernel's RcvbufErrors in its namespace" \
 		"$srv_drops" $((bhd1 - bhd0))
 	((nft > 0)) || fail "$name: the nft rule dropped nothing (sent $sent)"
-	[[ -z $stall ]] || ((srv_drops > 0)) ||
-		fail "$name: the server's socket dropped nothing in a ${stall} s stall (sent $sent)"
+	# The overflow needs more probes in the stall than the buffer holds
+	# (about 44,000: see below); a host too busy to send that many is
+	# said, not failed.
+	if [[ -n $stall ]]; then
+		local in_stall
+		in_stall=$(pm_sql "$db" "SELECT count(*) FROM probes WHERE sent_ns BETWEEN $t_stop AND $t_cont")
+		if ((in_stall > 50000)); then
+			((srv_drops > 0)) ||
+				fail "$name: the server's socket dropped nothing in a ${stall} s stall with $in_stall probes sent in it"
+		else
+			pm_log "$name: only $in_stall probes sent in the ${stall} s stall (host busy): overflow not reached, not checked"
+		fi
+	fi
 	# One probe in 50 dropped never puts 2 losses in the policy's window
 	# of 20 nor 3 in a row: the policy must see outcomes in probe order,
 	# not in the order they are learnt (replies at once, losses only at
@@ -125,12 +138,21 @@ phase() {
 		expect_eq "$name: renewals with 1 probe in 50 dropped" 0 "${C[renewals]-missing}"
 	fi
 	SUMMARY+=("$name: ${reached}/s, loss $lost = nft $nft + host $host + rate-limited $rl")
+	LAST_REACHED=$reached
 }
 
 SUMMARY=()
 phase 10k 0.0001 3 10000
 phase 50k 0.00002 2 50000
-phase 50k-stall 0.00002 3 50000 1.0
+# The stall must outlast what the server's socket buffer holds at the rate
+# this host reached in the 50k phase: 16 MiB asked, which the kernel doubles,
+# at 768 octets of buffer a probe (its truesize) is about 44,000 probes. Half
+# as long again as that, at least 1 s, so the overflow does not depend on
+# how busy the host is.
+stall=$(awk -v r="${LAST_REACHED:-50000}" 'BEGIN {
+	s = 1.5 * 32 * 1048576 / ((r > 1000 ? r : 1000) * 768); if (s < 1) s = 1; if (s > 8) s = 8
+	printf "%.1f", s }')
+phase 50k-stall 0.00002 $(awk -v s="$stall" 'BEGIN { printf "%d", s + 3 }') 50000 "$stall"
 pm_stop_server
 pm_check_sanitizers
 pass "${SUMMARY[*]}"

@@ -64,6 +64,12 @@ fi
 set -- "$db".corrupt-*
 [[ ! -e $1 ]] || fail "expected no history moved aside after the kills, got $(basename "$1")"
 expect_eq "integrity_check after the clean run" ok "$(sqlite3 "$db" 'PRAGMA integrity_check')"
+# The killed runs' sessions never ended; opening the history closed them.
+expect_eq "sessions left open by the killed runs, after the clean run opened the history" 0 \
+	"$(pm_sql "$db" 'SELECT count(*) FROM sessions WHERE ended_ns IS NULL')"
+expect_eq "sessions of the killed runs closed as aborted (all but the clean run's)" \
+	"$(($(pm_sql "$db" 'SELECT count(*) FROM sessions') - 1))" \
+	"$(pm_sql "$db" "SELECT count(*) FROM sessions WHERE end_reason = 'aborted'")"
 expect_eq "rows of the clean run's session" 20 \
 	"$(pm_sql "$db" 'SELECT count(*) FROM probes WHERE session_id = (SELECT max(id) FROM sessions)')"
 # The kills must have hit a writer at work, or the test proves little.

@@ -42,6 +42,8 @@ expect_eq "1300-octet probes at MTU 1280: exit status (loss)" 1 "$rc"
 pm_json_load "$PM_TMP/big.json" D
 expect_eq "1300-octet probes lost" 10 "${D[lost]-missing}"
 expect_eq "1300-octet probes: send errors" 10 "${D[send_errors]-missing}"
+expect_eq "1300-octet probes: slots stored as unsent" 10 \
+	"$(pm_sql "$PM_TMP/big.db" 'SELECT count(*) FROM probes WHERE fate = 6')"
 expect_eq "UDP probes that reached the server" 0 $(($(nft_counter "$NS_B" pmmtu in probes) - before))
 expect_eq "fragments that reached the server" 0 "$(nft_counter "$NS_B" pmmtu in frags)"
 expect_eq "the client says once why" 1 \
@@ -66,7 +68,10 @@ refused=${E[send_errors]-missing}
 	fail "MTU shrunk for 0.5 s at 20 probes/s: expected at least 3 refused sends, got $refused"
 expect_eq "after the MTU came back: transmit stamps no probe took" 0 \
 	"${E[tx_stamps_unmatched]-missing}"
-expect_eq "probes answered = sent - refused" $((${E[sent]} - refused)) "${E[received]-missing}"
+# A refused probe's slot is kept, as unsent: slots = sent + refused.
+expect_eq "slots whose probe the kernel refused (unsent)" "$refused" "${E[unsent]-missing}"
+expect_eq "probes answered = slots - refused" $((${E[slots]} - refused)) "${E[received]-missing}"
+expect_eq "probes answered = probes sent" "${E[sent]-missing}" "${E[received]-missing}"
 pm_stop_server
 pm_check_sanitizers
 pass "1252 octets answered, 1300 refused at the send with the reason, 0 fragments;" \
