@@ -345,6 +345,8 @@ batch_free(struct batch *b)
 void
 history_probe(struct history *h, int64_t session_id, const struct fate_row *row)
 {
+	if (h->path == NULL)
+		return;
 	pthread_mutex_lock(&h->mu);
 	if (batch_reserve((void **)&h->in.rows, &h->in.caprows, h->in.nrows + 1,
 	    sizeof(*h->in.rows), HISTORY_ROWS_MAX) != 0 ||
@@ -363,6 +365,8 @@ meta_push(struct history *h, const struct meta *m)
 {
 	int r = 0;
 
+	if (h->path == NULL)
+		return 0;
 	pthread_mutex_lock(&h->mu);
 	if (batch_reserve((void **)&h->in.meta, &h->in.capmeta, h->in.nmeta + 1,
 	    sizeof(*h->in.meta), HISTORY_META_MAX) != 0) {
@@ -478,11 +482,20 @@ history_open(const char *path, int durability_full, struct history **out,
 	struct history *h;
 	int r;
 
-	if ((h = calloc(1, sizeof(*h))) == NULL || (h->path = strdup(path)) == NULL) {
+	if ((h = calloc(1, sizeof(*h))) == NULL)
+		return PM_E_NOMEM;
+	h->lockfd = -1;
+	if (path == NULL) {
+		/* Nothing kept: no file, no writer; ids are still handed out. */
+		pthread_mutex_init(&h->mu, NULL);
+		pthread_cond_init(&h->cv, NULL);
+		*out = h;
+		return 0;
+	}
+	if ((h->path = strdup(path)) == NULL) {
 		free(h);
 		return PM_E_NOMEM;
 	}
-	h->lockfd = -1;
 	if (history_is_foreign(path)) {
 		snprintf(err, errlen, "%s exists and is not an SQLite database; "
 		    "refusing to touch it", path);

@@ -52,7 +52,8 @@ struct history_episode {
  * Open or create the history at path. A file that fails quick_check is
  * moved aside to path.corrupt-<unix time> and a fresh one is created (the
  * message says so); a file that is not a pktmon history, or is from a newer
- * version, is refused. err gets one line naming the file.
+ * version, is refused. err gets one line naming the file. path NULL gives
+ * a history that keeps nothing.
  */
 int history_open(const char *path, int durability_full, struct history **out,
     char *err, size_t errlen) PM_MUST_CHECK;

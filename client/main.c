@@ -33,10 +33,10 @@ static const struct conf_key client_keys[] = {
 	K("cert", CONF_STR, cert, 0, 0, "FILE", "client certificate (PEM)"),
 	K("key", CONF_STR, key, 0, 0, "FILE", "its private key"),
 	K("ca", CONF_STR, ca, 0, 0, "FILE", "CA the server certificate must chain to (the only trust anchor)"),
-	K("server", CONF_STR, server, 0, 0, "HOST:PORT", "pktmon-server control address; HOST must be in its certificate"),
-	K("icmp", CONF_STR, icmp, 0, 0, "HOST", "watch any host with ICMP echo, as ping does (no server; no\n"
-	    "                               loss direction, no renewal)"),
-	K("stamp", CONF_STR, stamp, 0, 0, "HOST:PORT", "probe any RFC 8762 STAMP reflector (no pktmon server; 44-octet\n"
+	K("server", CONF_STR, server, 0, 1, "HOST:PORT", "pktmon-server control address; HOST must be in its certificate"),
+	K("icmp", CONF_STR, icmp, 0, 1, "HOST", "watch any host with ICMP echo, as ping does (no server; no\n"
+	    "                               loss direction, no renewal; no history without --db)"),
+	K("stamp", CONF_STR, stamp, 0, 1, "HOST:PORT", "probe any RFC 8762 STAMP reflector (no pktmon server; 44-octet\n"
 	    "                               unauthenticated mode unless --stamp-key-file)"),
 	K("ipv4", CONF_FLAG, ipv4, 0, 0, NULL, "-4: resolve the target to IPv4 addresses only"),
 	K("ipv6", CONF_FLAG, ipv6, 0, 0, NULL, "-6: resolve the target to IPv6 addresses only"),
@@ -44,7 +44,7 @@ static const struct conf_key client_keys[] = {
 	    "                               source address, as ping -I (also the control connection)"),
 	K("source", CONF_STR, source, 0, 0, "ADDR", "source address of the probes and the control connection"),
 	K("stamp-key-file", CONF_STR, stamp_key_file, 0, 0, "FILE", "hex HMAC key for --stamp: authenticated 112-octet mode"),
-	K("db", CONF_STR, db, 0, 0, "FILE", "SQLite history (created if missing)"),
+	K("db", CONF_STR, db, 0, 0, "FILE", "SQLite history (created if missing; optional with --icmp)"),
 	K("interval", CONF_DURATION, interval, 10000, 3600 * S, "DUR", "-i: probe interval (default 1s; 0.01, 10ms ...)"),
 	K("count", CONF_U32, count, 1, UINT32_MAX, "N", "-c: stop after N probes"),
 	K("deadline", CONF_DURATION, deadline, 1000000, 366 * 86400 * S, "DUR", "-w: stop after this long"),
@@ -90,7 +90,8 @@ usage(void)
 {
 	printf("usage: pktmon-client --cert FILE --key FILE --ca FILE --server HOST:PORT --db FILE\n"
 	    "                     [-i DUR] [-c COUNT] [-w DUR] [-W DUR] [-q] [--json]\n"
-	    "       pktmon-client --icmp HOST --db FILE [options]\n"
+	    "       pktmon-client --icmp HOST [--db FILE] [options]\n"
+	    "       pktmon-client --stamp HOST[:PORT] --db FILE [options]\n"
 	    "       pktmon-client --config FILE [options]\n\n");
 	conf_usage(client_keys, NKEYS, stdout);
 	printf("  %-28s %s\n  %-28s %s\n  %-28s %s\n  %-28s %s\n  %-28s %s\n",
@@ -232,11 +233,14 @@ to_opts_target(const struct client_conf *c, struct client_opts *o)
 	const char *target = c->icmp ? c->icmp : c->stamp ? c->stamp : c->server;
 
 	if (!!c->icmp + !!c->server + !!c->stamp > 1)
-		usage_error("--server, --icmp and --stamp exclude each other");
+		usage_error("%s and %s: one target per run", c->server ? "--server" :
+		    "--icmp", c->stamp ? "--stamp" : "--icmp");
 	if (target == NULL)
 		usage_error("--server HOST:PORT (or --icmp HOST, --stamp HOST:PORT) is required");
-	if (c->db == NULL)
-		usage_error("--db FILE is required");
+	/* ICMP, as ping, may be run for a look without keeping anything. */
+	if (c->db == NULL && c->icmp == NULL)
+		usage_error("--db FILE is required with %s (only --icmp runs "
+		    "without a history)", c->server ? "--server" : "--stamp");
 	o->server = target;
 	o->icmp = c->icmp != NULL;
 	if (c->stamp != NULL) {
@@ -312,9 +316,13 @@ main(int argc, char **argv)
 	log_init("pktmon-client", LOG_LVL_INFO);
 	defaults(&c);
 	c.dscp = UINT32_MAX;	/* unset; the table's range check still applies */
-	if (conf_args(client_keys, NKEYS, &c, argc, argv, aliases,
+	r = conf_args(client_keys, NKEYS, &c, argc, argv, aliases,
 	    sizeof(aliases) / sizeof(aliases[0]), "qvhD", extra_opt, &c, &config,
-	    err, sizeof(err)) != 0)
+	    err, sizeof(err));
+	/* The targets are the only settings taken once (hi 1 in the table). */
+	if (r == PM_E_LIMIT)
+		usage_error("%s: one target per run", err);
+	if (r != 0)
 		usage_error("%s", err);
 	log_set_level(c.verbose ? LOG_LVL_DEBUG : LOG_LVL_INFO);
 	c.dscp_set = c.dscp != UINT32_MAX;

@@ -119,11 +119,32 @@ conf_set(const struct conf_key *keys, size_t n, void *dst, const char *name,
 	return r;
 }
 
+/*
+ * A key that takes one value per source (CONF_STR with hi 1) given a second
+ * time in the same file or command line: PM_E_LIMIT with err naming it.
+ * seen counts each key's values so far in this source.
+ */
+static int
+conf_once(const struct conf_key *keys, size_t n, unsigned char *seen,
+    const char *name, const char *dashes, char *err, size_t errlen)
+{
+	const struct conf_key *k = conf_find(keys, n, name);
+
+	if (k == NULL || k->type != CONF_STR || k->hi != 1)
+		return 0;
+	if (seen[k - keys]++ == 0)
+		return 0;
+	snprintf(err, errlen, "%s%s given twice", dashes, name);
+	return PM_E_LIMIT;
+}
+
 struct conf_ctx {
 	const struct conf_key *keys;
 	size_t n;
 	void *dst;
-	char err[256];
+	unsigned char *seen;	/* values per key in this file */
+	int r;			/* the first error's code */
+	char err[256];		/* and what it was */
 };
 
 static int
@@ -131,10 +152,20 @@ conf_ini_handler(void *user, const char *section, const char *name,
     const char *value)
 {
 	struct conf_ctx *cx = user;
+	char err[sizeof(cx->err)];
+	int r;
 
 	(void)section;
-	return conf_set(cx->keys, cx->n, cx->dst, name, value, cx->err,
-	    sizeof(cx->err)) == 0;
+	if ((r = conf_once(cx->keys, cx->n, cx->seen, name, "", err,
+	    sizeof(err))) == 0)
+		r = conf_set(cx->keys, cx->n, cx->dst, name, value, err,
+		    sizeof(err));
+	/* inih goes on after an error and reports the first one's line. */
+	if (r != 0 && cx->r == 0) {
+		cx->r = r;
+		snprintf(cx->err, sizeof(cx->err), "%s", err);
+	}
+	return r == 0;
 }
 
 /* inih's verdict as one line naming the file (or name) and the line. */
@@ -151,27 +182,37 @@ conf_verdict(int line, const struct conf_ctx *cx, const char *path, char *err,
 	else
 		snprintf(err, errlen, "config file %s line %d: %s", path, line,
 		    cx->err[0] ? cx->err : "syntax error");
-	return PM_E_FORMAT;
+	return cx->r == PM_E_LIMIT ? PM_E_LIMIT : PM_E_FORMAT;
+}
+
+/* path names a file, or text holds the settings (name stands for it). */
+static int
+conf_load_any(const char *path, const char *text, const char *name,
+    const struct conf_key *keys, size_t n, void *dst, char *err, size_t errlen)
+{
+	struct conf_ctx cx = { keys, n, dst, calloc(n ? n : 1, 1), 0, "" };
+	int r;
+
+	if (cx.seen == NULL)
+		return PM_E_NOMEM;
+	r = conf_verdict(path != NULL ? ini_parse(path, conf_ini_handler, &cx) :
+	    ini_parse_string(text, conf_ini_handler, &cx), &cx, name, err, errlen);
+	free(cx.seen);
+	return r;
 }
 
 int
 conf_load(const char *path, const struct conf_key *keys, size_t n, void *dst,
     char *err, size_t errlen)
 {
-	struct conf_ctx cx = { keys, n, dst, "" };
-
-	return conf_verdict(ini_parse(path, conf_ini_handler, &cx), &cx, path,
-	    err, errlen);
+	return conf_load_any(path, NULL, path, keys, n, dst, err, errlen);
 }
 
 int
 conf_load_string(const char *text, const char *name,
     const struct conf_key *keys, size_t n, void *dst, char *err, size_t errlen)
 {
-	struct conf_ctx cx = { keys, n, dst, "" };
-
-	return conf_verdict(ini_parse_string(text, conf_ini_handler, &cx), &cx,
-	    name, err, errlen);
+	return conf_load_any(NULL, text, name, keys, n, dst, err, errlen);
 }
 
 void
@@ -292,28 +333,44 @@ conf_version(const char *argv0)
 	exit(0);
 }
 
+/* A command line being parsed: the program's table and where values go. */
+struct conf_cmd {
+	const struct conf_key *keys;
+	size_t n;
+	void *dst;
+	const struct conf_alias *al;
+	size_t nal;
+	const char *extra;
+	void (*extra_fn)(int, void *);
+	void *arg;
+	unsigned char *seen;	/* values per key on the command line */
+};
+
 /* One option of pass 2; returns 0 or an error code with err set. */
 static int
-conf_one(const struct conf_key *keys, size_t n, void *dst, int ch,
-    const struct conf_alias *al, size_t nal, const char *extra,
-    void (*extra_fn)(int, void *), void *arg, char *err, size_t errlen)
+conf_one(const struct conf_cmd *cmd, int ch, char *err, size_t errlen)
 {
 	const char *name;
+	int r;
 
 	if (ch == CONF_OPT_CONFIG || ch == CONF_OPT_VERSION)
 		return 0;
 	if (ch >= CONF_OPT_BASE)
-		name = keys[ch - CONF_OPT_BASE].name;
-	else if ((name = conf_alias_name(al, nal, ch)) == NULL) {
-		if (ch > 0 && ch < 128 && strchr(extra, ch) != NULL) {
-			if (extra_fn != NULL)
-				extra_fn(ch, arg);
+		name = cmd->keys[ch - CONF_OPT_BASE].name;
+	else if ((name = conf_alias_name(cmd->al, cmd->nal, ch)) == NULL) {
+		if (ch > 0 && ch < 128 && strchr(cmd->extra, ch) != NULL) {
+			if (cmd->extra_fn != NULL)
+				cmd->extra_fn(ch, cmd->arg);
 			return 0;
 		}
 		snprintf(err, errlen, "unknown option");
 		return PM_E_FORMAT;
 	}
-	return conf_set(keys, n, dst, name, optarg ? optarg : "yes", err, errlen);
+	if ((r = conf_once(cmd->keys, cmd->n, cmd->seen, name, "--", err,
+	    errlen)) != 0)
+		return r;
+	return conf_set(cmd->keys, cmd->n, cmd->dst, name, optarg ? optarg : "yes",
+	    err, errlen);
 }
 
 int
@@ -322,12 +379,17 @@ conf_args(const struct conf_key *keys, size_t n, void *dst, int argc,
     const char *extra, void (*extra_fn)(int, void *), void *arg,
     const char **config, char *err, size_t errlen)
 {
+	struct conf_cmd cmd = { keys, n, dst, aliases, nalias, extra, extra_fn, arg,
+	    calloc(n ? n : 1, 1) };
 	struct option *lo = conf_longopts(keys, n, extra);
 	char shorts[128];
 	int ch, pass, r = 0;
 
-	if (lo == NULL)
+	if (lo == NULL || cmd.seen == NULL) {
+		free(lo);
+		free(cmd.seen);
 		return PM_E_NOMEM;
+	}
 	conf_shortopts(keys, n, aliases, nalias, extra, shorts, sizeof(shorts));
 	opterr = 0;
 	for (pass = 0; pass < 2 && r == 0; pass++) {
@@ -342,8 +404,7 @@ conf_args(const struct conf_key *keys, size_t n, void *dst, int argc,
 			else if (pass == 0 && ch == CONF_OPT_CONFIG)
 				*config = optarg;
 			else if (pass == 1)
-				r = conf_one(keys, n, dst, ch, aliases, nalias, extra,
-				    extra_fn, arg, err, errlen);
+				r = conf_one(&cmd, ch, err, errlen);
 		}
 		if (r == 0 && pass == 0 && *config != NULL)
 			r = conf_load(*config, keys, n, dst, err, errlen);
@@ -353,5 +414,6 @@ conf_args(const struct conf_key *keys, size_t n, void *dst, int argc,
 		r = PM_E_FORMAT;
 	}
 	free(lo);
+	free(cmd.seen);
 	return r;
 }

@@ -27,6 +27,10 @@ struct conf_key {
 	const char *name;	/* key in the file and --name on the command line */
 	enum conf_type type;
 	size_t offset;		/* into the program's settings struct */
+	/* Numbers: the range. CONF_STR with hi 1: given at most once in a
+	 * file and once on the command line (which still wins over the
+	 * file); a second time fails with PM_E_LIMIT. Otherwise the last
+	 * value wins. */
 	uint64_t lo, hi;
 	const char *arg;	/* argument name for --help, NULL for flags */
 	const char *help;
@@ -35,7 +39,8 @@ struct conf_key {
 /* Set one key from text; err names the key and says what was wrong. */
 int conf_set(const struct conf_key *keys, size_t n, void *dst, const char *name,
     const char *value, char *err, size_t errlen) PM_MUST_CHECK;
-/* Read an INI file (keys at top level or in any section); err names file:line. */
+/* Read an INI file (keys at top level or in any section); err names
+ * file:line. PM_E_LIMIT for a once-only key given twice, else PM_E_FORMAT. */
 int conf_load(const char *path, const struct conf_key *keys, size_t n, void *dst,
     char *err, size_t errlen) PM_MUST_CHECK;
 /* The same from text in memory; name stands for the file in err. */
@@ -53,8 +58,9 @@ struct conf_alias {
  * then every --name[=value] and alias on the command line over it.
  * "--version" prints the program's name and PKTMON_VERSION and exits 0. Flags
  * take an optional value (--renew=no). The letters in extra ("nvh") are
- * passed to extra_fn (which may be NULL to ignore them). Returns 0, or PM_E_FORMAT with err naming the
- * option, file or value at fault.
+ * passed to extra_fn (which may be NULL to ignore them). Returns 0, or
+ * PM_E_FORMAT (PM_E_LIMIT for a once-only key given twice) with err naming
+ * the option, file or value at fault.
  */
 int conf_args(const struct conf_key *keys, size_t n, void *dst, int argc,
     char **argv, const struct conf_alias *aliases, size_t nalias,

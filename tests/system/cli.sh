@@ -9,6 +9,12 @@
 #   -I, --source, --ttl  an unknown interface, a source that is not an
 #                   address, two sources, a source of the other family than
 #                   -4/-6 or the target, a TTL over 255: exit 2, saying which
+#   one target      --icmp, --server or --stamp given twice, or two of them:
+#                   exit 2, "one target per run"; also twice in one config
+#                   file (naming the line); the command line still replaces
+#                   the file's target
+#   --icmp, no --db runs as ping does and leaves no file behind; --server
+#                   and --stamp still need --db
 . "$(dirname "$0")/../lib/common.sh"
 pm_init cli 40
 pm_need_binaries "$PM_SERVER" "$PM_CLIENT"
@@ -52,7 +58,7 @@ done
 run help-client "$PM_CLIENT" --help
 grep -q -- '^  --version ' <<<"$out" || fail "pktmon-client --help: expected a --version line, got none"
 
-# 2. Address families and HOST:PORT.
+# 2. Address families, HOST:PORT, the source address and TTL.
 certs=(--cert c --key k --ca a --db "$PM_TMP/none.db")
 refused server-v6-bare "invalid --server '::1:4010': write IPv6 addresses as [ADDR]:PORT" \
 	"$PM_CLIENT" "${certs[@]}" --server ::1:4010
@@ -80,7 +86,50 @@ refused source-target "the source address 127.0.0.1 is an IPv4 address, the targ
 	"$PM_CLIENT" --icmp ::1 --source 127.0.0.1 --db "$PM_TMP/none.db"
 refused ttl-256 "invalid value '256' for" \
 	"$PM_CLIENT" --icmp 127.0.0.1 --ttl 256 --db "$PM_TMP/none.db"
+
+# 3. One target per run; --db optional with --icmp only.
+refused icmp-twice "--icmp given twice: one target per run" \
+	"$PM_CLIENT" --icmp 127.0.0.1 --icmp 127.0.0.2 --db "$PM_TMP/none.db"
+refused server-twice "--server given twice: one target per run" \
+	"$PM_CLIENT" "${certs[@]}" --server 127.0.0.1:1 --server 127.0.0.1:2
+refused stamp-twice "--stamp given twice: one target per run" \
+	"$PM_CLIENT" --stamp 127.0.0.1 --stamp 127.0.0.2 --db "$PM_TMP/none.db"
+refused server-icmp "--server and --icmp: one target per run" \
+	"$PM_CLIENT" "${certs[@]}" --server 127.0.0.1:1 --icmp 127.0.0.2
+refused stamp-no-db "--db FILE is required with --stamp" \
+	"$PM_CLIENT" --stamp 127.0.0.1
+printf 'db = %s\nicmp = 127.0.0.1\nicmp = 127.0.0.2\n' "$PM_TMP/none.db" >"$PM_TMP/twice.conf"
+refused file-twice "config file $PM_TMP/twice.conf line 3: icmp given twice: one target per run" \
+	"$PM_CLIENT" --config "$PM_TMP/twice.conf"
 [[ ! -e $PM_TMP/none.db ]] || fail "a refused command line created its history file"
 
+icmp_ok=1
+if [[ $(id -u) -ne 0 ]]; then
+	read -r glo ghi </proc/sys/net/ipv4/ping_group_range
+	(($(id -g) >= glo && $(id -g) <= ghi)) || icmp_ok=0
+fi
+if ((icmp_ok)); then
+	mkdir "$PM_TMP/cwd"
+	rc=0
+	(cd "$PM_TMP/cwd" && timeout 20 "$PM_CLIENT" --icmp 127.0.0.1 -c 3 -i 20ms --json) \
+		>"$PM_TMP/nodb.out" 2>"$PM_TMP/nodb.err" || rc=$?
+	expect_eq "--icmp without --db: exit status" 0 "$rc"
+	pm_json_load "$PM_TMP/nodb.out" C
+	expect_eq "--icmp without --db: received" 3 "${C[received]-missing}"
+	expect_eq "--icmp without --db: unstored rows" 0 "${C[unstored]-missing}"
+	expect_eq "--icmp without --db: files left in the working directory" "" \
+		"$(ls -A "$PM_TMP/cwd")"
+	# The command line's target replaces the file's.
+	printf 'db = %s\nicmp = 127.0.0.1\n' "$PM_TMP/over.db" >"$PM_TMP/over.conf"
+	run over "$PM_CLIENT" --config "$PM_TMP/over.conf" --icmp 127.0.0.2 -c 2 -i 20ms
+	expect_eq "--icmp over the file's icmp: exit status" 0 "$rc"
+	expect_eq "--icmp over the file's icmp: target probed" 127.0.0.2 \
+		"$(pm_sql "$PM_TMP/over.db" 'SELECT remote_addr FROM sessions')"
+	nodb="; --icmp without --db 3/3, nothing written"
+else
+	nodb="; no ICMP socket for this user: --icmp without --db not run"
+fi
+
 pm_check_sanitizers
-pass "--version: pktmon-client and pktmon-server $version; -4/-6 and HOST:PORT mistakes refused with what to write"
+pass "--version: pktmon-client and pktmon-server $version; -4/-6, HOST:PORT, source and" \
+	"target mistakes refused with what to write$nodb"
