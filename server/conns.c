@@ -15,6 +15,7 @@
 #include "linger.h"
 #include "log.h"
 #include "net.h"
+#include "preauth.h"
 #include "timeutil.h"
 
 #define MAX_SESS_PER_CONN 16
@@ -38,7 +39,7 @@ struct conn {
 	char name[NET_ADDRSTRLEN];
 	enum conn_state st;
 	uint32_t features;		/* the client's HELLO */
-	int preauth;			/* counted in npreauth */
+	struct preauth_ent *pa;		/* not yet authenticated */
 	int64_t deadline;		/* handshake deadline */
 	int64_t last_rx, last_tx;
 	uint8_t in[CTL_MAX_MSG];
@@ -54,25 +55,16 @@ struct conn {
 	unsigned nsess;
 };
 
-/* Pre-auth connections per source address, for conn_evictable(). */
-struct src_count {
-	const struct net_addr *a;	/* a connection's peer (port ignored) */
-	struct conn *oldest;
-	unsigned n, gen;
-};
-
 struct conns {
 	struct ev *ev;
 	struct tls_ctx *tls;
 	struct reflector *refl;
 	struct linger_table *lg;
+	struct preauth *pa;
 	struct server_limits lim;
 	struct conn *head;
-	unsigned n, npreauth;
+	unsigned n;
 	struct conn_stats st;
-	struct src_count *src;		/* open addressing, nsrc a power of two */
-	size_t nsrc;
-	unsigned gen;			/* entries of other generations are empty */
 	int stopping;			/* conns_free: nothing lingers */
 	int lfd;			/* listening socket, -1 before conns_listen */
 	int pause_tfd;			/* ends a pause of accepting */
@@ -90,13 +82,10 @@ conns_new(struct ev *ev, struct tls_ctx *tls, struct reflector *refl,
 
 	if (cs == NULL)
 		return NULL;
-	/* Room for every pre-auth source and a newcomer, at most half full. */
-	for (cs->nsrc = 16; cs->nsrc < 2 * ((size_t)lim->max_preauth + 1);)
-		cs->nsrc *= 2;
-	if ((cs->src = calloc(cs->nsrc, sizeof(*cs->src))) == NULL ||
+	if ((cs->pa = preauth_new(lim->max_preauth, lim->max_preauth_per_src)) == NULL ||
 	    (cs->lg = linger_new(lim->linger_ns, lim->session_idle_ns,
 	    lim->max_sessions)) == NULL) {
-		free(cs->src);
+		preauth_free(cs->pa);
 		free(cs);
 		return NULL;
 	}
@@ -111,7 +100,7 @@ conns_new(struct ev *ev, struct tls_ctx *tls, struct reflector *refl,
 static int
 conn_preauth(const struct conn *c)
 {
-	return c->preauth;
+	return c->pa != NULL;
 }
 
 /* Keep session i of c lingering; 0 when it was, else the caller removes it. */
@@ -178,8 +167,7 @@ conn_free(struct conn *c)
 	struct conns *cs = c->cs;
 
 	conn_release(c, !cs->stopping);
-	if (conn_preauth(c))
-		cs->npreauth--;
+	preauth_remove(cs->pa, c->pa);
 	if (c->prev)
 		c->prev->next = c->next;
 	else
@@ -214,7 +202,7 @@ conns_free(struct conns *cs)
 		ev_del(cs->ev, cs->pause_tfd);
 		close(cs->pause_tfd);
 	}
-	free(cs->src);
+	preauth_free(cs->pa);
 	free(cs);
 }
 
@@ -378,7 +366,7 @@ on_hello(struct conn *c, const struct ctl_msg *m)
 	struct ctl_msg out;
 	char why[96];
 
-	if (c->cs->n - c->cs->npreauth >= lim->max_clients) {
+	if (c->cs->n - preauth_count(c->cs->pa) >= lim->max_clients) {
 		conn_error(c, CTL_ERR_CLIENTS, "server is at its client limit");
 		return;
 	}
@@ -398,8 +386,8 @@ on_hello(struct conn *c, const struct ctl_msg *m)
 	out.u.welcome.max_sessions = (uint16_t)lim->max_sessions;
 	c->features = m->u.hello.features;
 	c->st = CONN_READY;
-	c->preauth = 0;
-	c->cs->npreauth--;
+	preauth_remove(c->cs->pa, c->pa);
+	c->pa = NULL;
 	log_info("%s: client %s up (%s)", c->name, tls_conn_peer_name(c->tls),
 	    tls_conn_cipher(c->tls));
 	conn_send(c, &out);
@@ -664,121 +652,34 @@ conn_io(struct ev *ev, int fd, uint32_t events, void *arg)
 	conn_update_events(c);
 }
 
-static int
-same_host(const struct net_addr *a, const struct net_addr *b)
-{
-	struct net_addr x = *a, y = *b;
-
-	net_addr_set_port(&x, 0);
-	net_addr_set_port(&y, 0);
-	return net_addr_equal(&x, &y);
-}
-
-static uint32_t
-host_hash(const struct net_addr *a)
-{
-	const uint8_t *p = (const uint8_t *)&((const struct sockaddr_in *)&a->ss)->sin_addr;
-	uint32_t h = 2166136261u;	/* FNV-1a */
-	size_t i, n = 4;
-
-	if (a->ss.ss_family == AF_INET6) {
-		p = (const uint8_t *)&((const struct sockaddr_in6 *)&a->ss)->sin6_addr;
-		n = 16;
-	}
-	for (i = 0; i < n; i++)
-		h = (h ^ p[i]) * 16777619u;
-	return h;
-}
-
-/* a's entry in this generation's table, made empty if new. */
-static struct src_count *
-src_slot(struct conns *cs, const struct net_addr *a)
-{
-	size_t i = host_hash(a) & (cs->nsrc - 1);
-	struct src_count *e;
-
-	for (;; i = (i + 1) & (cs->nsrc - 1)) {
-		e = &cs->src[i];
-		if (e->gen != cs->gen) {
-			e->a = a;
-			e->oldest = NULL;
-			e->n = 0;
-			e->gen = cs->gen;
-			return e;
-		}
-		if (same_host(e->a, a))
-			return e;
-	}
-}
-
 /*
- * Every pre-auth slot is taken: the source holding the most gives up its
- * oldest connection, if peer's source would still hold fewer. So a flood
- * from a few addresses, each within its own cap, cannot lock everyone
- * else out, and the flooders cannot push each other out (OpenSSH's
- * MaxStartups drops at random instead). NULL: refuse the newcomer.
+ * Refuse at once, before any TLS state exists, when a cap is reached; or
+ * close the connection preauth names to make room (see preauth.h).
  */
-static struct conn *
-conn_evictable(struct conns *cs, const struct net_addr *peer)
-{
-	struct src_count *e, *top = NULL;
-	struct conn *c;
-
-	/* Generation 0 is what calloc left: never current, so a wrapped
-	 * counter cannot revive entries pointing at freed connections. */
-	if (++cs->gen == 0) {
-		memset(cs->src, 0, cs->nsrc * sizeof(*cs->src));
-		cs->gen = 1;
-	}
-	for (c = cs->head; c != NULL; c = c->next) {
-		if (!conn_preauth(c))
-			continue;
-		e = src_slot(cs, &c->peer);
-		e->n++;
-		e->oldest = c;		/* the list runs newest first */
-		if (top == NULL || e->n > top->n)
-			top = e;
-	}
-	e = src_slot(cs, peer);
-	return top != NULL && e->n + 1 < top->n ? top->oldest : NULL;
-}
-
-static unsigned
-conn_preauth_from(const struct conns *cs, const struct net_addr *a)
-{
-	const struct conn *c;
-	unsigned n = 0;
-
-	for (c = cs->head; c != NULL; c = c->next)
-		n += conn_preauth(c) && same_host(&c->peer, a);
-	return n;
-}
-
-/* Refuse at once, before any TLS state exists, when a cap is reached. */
 static int
 conn_admissible(struct conns *cs, const struct net_addr *peer)
 {
+	void *victim;
+
 	if (cs->n >= cs->lim.max_clients + cs->lim.max_preauth) {
 		cs->st.refused_clients++;
 		return 0;
 	}
-	if (conn_preauth_from(cs, peer) >= cs->lim.max_preauth_per_src) {
-		cs->st.refused_preauth++;
-		return 0;
-	}
-	if (cs->npreauth >= cs->lim.max_preauth) {
-		struct conn *old = conn_evictable(cs, peer);
-
-		if (old == NULL) {
-			cs->st.refused_preauth++;
-			return 0;
-		}
+	switch (preauth_judge(cs->pa, peer, &victim)) {
+	case PREAUTH_ADMIT:
+		return 1;
+	case PREAUTH_EVICT:
 		log_debug("%s: pre-auth slots full; closed to admit another source",
-		    old->name);
+		    ((struct conn *)victim)->name);
 		cs->st.preauth_evicted++;
-		conn_free(old);
+		conn_free(victim);
+		return 1;
+	case PREAUTH_REFUSE_SOURCE:
+	case PREAUTH_REFUSE_FULL:
+		break;
 	}
-	return 1;
+	cs->st.refused_preauth++;
+	return 0;
 }
 
 static void
@@ -786,10 +687,13 @@ conn_accept_one(struct conns *cs, int fd, const struct net_addr *peer)
 {
 	struct conn *c = calloc(1, sizeof(*c));
 
-	if (c == NULL || tls_conn_new(cs->tls, fd, NULL, &c->tls) != 0 ||
+	if (c == NULL || (c->pa = preauth_add(cs->pa, peer, c)) == NULL ||
+	    tls_conn_new(cs->tls, fd, NULL, &c->tls) != 0 ||
 	    ev_add(cs->ev, fd, EPOLLIN, conn_io, c) != 0) {
-		if (c != NULL)
+		if (c != NULL) {
+			preauth_remove(cs->pa, c->pa);
 			tls_conn_free(c->tls);
+		}
 		free(c);
 		close(fd);
 		return;
@@ -799,7 +703,6 @@ conn_accept_one(struct conns *cs, int fd, const struct net_addr *peer)
 	c->peer = *peer;
 	net_addr_str(peer, c->name, sizeof(c->name));
 	c->st = CONN_HANDSHAKE;
-	c->preauth = 1;
 	c->deadline = mono_ns() + cs->lim.handshake_ns;
 	c->last_rx = c->last_tx = mono_ns();
 	c->next = cs->head;
@@ -807,7 +710,6 @@ conn_accept_one(struct conns *cs, int fd, const struct net_addr *peer)
 		cs->head->prev = c;
 	cs->head = c;
 	cs->n++;
-	cs->npreauth++;
 	cs->st.accepted++;
 }
 

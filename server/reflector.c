@@ -113,7 +113,9 @@ refl_add(struct reflector *r, const struct refl_terms *t)
 		return PM_E_NOMEM;
 	}
 	s->rate = 1.1e6 / (t->interval_us ? t->interval_us : 1);
-	s->burst = s->rate / 1.1 * BUCKET_BURST_SEC;
+	/* From the interval, not rate / 1.1, which rounds a quarter second
+	 * of probes down by one (249.99... at 1,000/s). */
+	s->burst = 1e6 / (t->interval_us ? t->interval_us : 1) * BUCKET_BURST_SEC;
 	if (s->burst < BUCKET_MIN_BURST)
 		s->burst = BUCKET_MIN_BURST;
 	s->tokens = s->burst;
@@ -164,7 +166,9 @@ replay_check(struct refl_sess *s, uint32_t seq32)
 
 	if (seq >= ref)
 		seq = seq >= (1ULL << 32) ? seq - (1ULL << 32) : seq;
-	if (seq + REPLAY_BITS <= s->replay_hi)
+	/* The window is the newest and the 1,023 before it: the slot of the
+	 * oldest of them is reused only when replay_hi moves past it. */
+	if (seq + REPLAY_BITS < s->replay_hi)
 		return -1;	/* older than the window */
 	for (i = s->replay_hi; i <= seq && i < s->replay_hi + REPLAY_BITS; i++)
 		s->replay[(i / 64) % REPLAY_WORDS] &= ~(1ULL << (i % 64));

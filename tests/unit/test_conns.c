@@ -10,6 +10,7 @@
 #include "check.h"
 #include "../../server/conns.c"
 #include "../../server/linger.c"
+#include "../../server/preauth.c"
 
 static struct {
 	int key_r, add_r;		/* results the stubs give */
