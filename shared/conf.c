@@ -12,6 +12,9 @@
 #include "parse.h"
 #include "pktmon_config.h"
 
+#define CONF_NAME_MAX 64	/* longest name compared for suggestions */
+#define CONF_KEYS_MAX 128	/* names a suggestion is chosen from */
+
 const struct conf_key *
 conf_find(const struct conf_key *keys, size_t n, const char *name)
 {
@@ -101,22 +104,149 @@ conf_expect(const struct conf_key *k, char *buf, size_t len)
 	return "?";
 }
 
+/* A bound of k as the user writes it: "10us", "1h", "255". */
+static void
+conf_bound(const struct conf_key *k, uint64_t v, char *buf, size_t len)
+{
+	static const struct {
+		const char *unit;
+		uint64_t ns;
+	} units[] = {
+		{ "d", 86400000000000ULL }, { "h", 3600000000000ULL },
+		{ "m", 60000000000ULL }, { "s", 1000000000ULL },
+		{ "ms", 1000000ULL }, { "us", 1000ULL },
+	};
+	size_t i;
+
+	for (i = 0; k->type == CONF_DURATION && v > 0 && i < 6; i++)
+		if (v % units[i].ns == 0) {
+			snprintf(buf, len, "%llu%s",
+			    (unsigned long long)(v / units[i].ns), units[i].unit);
+			return;
+		}
+	snprintf(buf, len, "%llu%s", (unsigned long long)v,
+	    k->type == CONF_DURATION && v > 0 ? "ns" : "");
+}
+
+/*
+ * Why k refused value, shown as the user gave the key: a number out of
+ * range says the range ("-i 0" must be greater than 0), anything else
+ * what is wanted.
+ */
+static void
+conf_why(const struct conf_key *k, const char *shown, const char *value,
+    char *err, size_t errlen)
+{
+	char buf[96], lo[32], hi[32];
+	uint64_t v;
+	int number = 0;
+
+	if (k->type == CONF_U32)
+		number = parse_u64(value, 0, UINT64_MAX, &v) == 0;
+	else if (k->type == CONF_DURATION)
+		number = parse_duration_ns(value, 0, UINT64_MAX, &v) == 0;
+	if (!number) {
+		snprintf(err, errlen, "invalid value '%s' for %s (want %s)", value,
+		    shown, conf_expect(k, buf, sizeof(buf)));
+		return;
+	}
+	conf_bound(k, k->lo, lo, sizeof(lo));
+	conf_bound(k, k->hi, hi, sizeof(hi));
+	if (v == 0 && k->lo > 0)
+		snprintf(err, errlen, "invalid value '%s' for %s: must be greater "
+		    "than 0 (%s to %s)", value, shown, lo, hi);
+	else
+		snprintf(err, errlen, "invalid value '%s' for %s: must be from %s "
+		    "to %s", value, shown, lo, hi);
+}
+
+/* conf_set for a key found, named in err as shown. */
+static int
+conf_set_key(const struct conf_key *k, void *dst, const char *shown,
+    const char *value, char *err, size_t errlen)
+{
+	int r;
+
+	if ((r = conf_apply(k, dst, value)) != 0)
+		conf_why(k, shown, value, err, errlen);
+	return r;
+}
+
+/* Edit distance with transpositions (optimal string alignment), capped. */
+static size_t
+conf_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), i, j, best;
+	size_t d[3][CONF_NAME_MAX + 1];	/* row i in d[i % 3] */
+
+	if (la > CONF_NAME_MAX || lb > CONF_NAME_MAX)
+		return SIZE_MAX;
+	for (j = 0; j <= lb; j++)
+		d[0][j] = j;
+	for (i = 1; i <= la; i++) {
+		size_t *cur = d[i % 3], *prev = d[(i + 2) % 3], *pp = d[(i + 1) % 3];
+
+		cur[0] = i;
+		for (j = 1; j <= lb; j++) {
+			size_t cost = a[i - 1] != b[j - 1];
+
+			best = prev[j] + 1;
+			if (cur[j - 1] + 1 < best)
+				best = cur[j - 1] + 1;
+			if (prev[j - 1] + cost < best)
+				best = prev[j - 1] + cost;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] &&
+			    a[i - 2] == b[j - 1] && pp[j - 2] + 1 < best)
+				best = pp[j - 2] + 1;
+			cur[j] = best;
+		}
+	}
+	return d[la % 3][lb];
+}
+
+/*
+ * The long option nearest to word (without its dashes), if near enough to
+ * be the one meant: at most one edit in four characters, and at least one
+ * allowed. NULL when none is, or two are equally near.
+ */
+static const char *
+conf_suggest(const char *const *names, size_t n, const char *word)
+{
+	size_t i, d, best = SIZE_MAX, limit = strlen(word) / 4;
+	const char *pick = NULL;
+	int tie = 0;
+
+	if (limit < 1)
+		limit = 1;
+	for (i = 0; i < n; i++) {
+		d = conf_distance(word, names[i]);
+		if (d < best) {
+			best = d;
+			pick = names[i];
+			tie = 0;
+		} else if (d == best)
+			tie = 1;
+	}
+	return best <= limit && !tie ? pick : NULL;
+}
+
 int
 conf_set(const struct conf_key *keys, size_t n, void *dst, const char *name,
     const char *value, char *err, size_t errlen)
 {
 	const struct conf_key *k = conf_find(keys, n, name);
-	char buf[96];
-	int r;
+	const char *names[CONF_KEYS_MAX], *near;
+	size_t i;
 
 	if (k == NULL) {
-		snprintf(err, errlen, "unknown setting '%s'", name);
+		for (i = 0; i < n && i < CONF_KEYS_MAX; i++)
+			names[i] = keys[i].name;
+		near = conf_suggest(names, i, name);
+		snprintf(err, errlen, "unknown setting '%s'%s%s%s", name,
+		    near ? "; did you mean " : "", near ? near : "", near ? "?" : "");
 		return PM_E_NOTFOUND;
 	}
-	if ((r = conf_apply(k, dst, value)) != 0)
-		snprintf(err, errlen, "invalid value '%s' for %s (want %s)", value,
-		    name, conf_expect(k, buf, sizeof(buf)));
-	return r;
+	return conf_set_key(k, dst, name, value, err, errlen);
 }
 
 /*
@@ -351,13 +481,17 @@ static int
 conf_one(const struct conf_cmd *cmd, int ch, char *err, size_t errlen)
 {
 	const char *name;
+	char shown[CONF_NAME_MAX + 3];
 	int r;
 
 	if (ch == CONF_OPT_CONFIG || ch == CONF_OPT_VERSION)
 		return 0;
-	if (ch >= CONF_OPT_BASE)
+	if (ch >= CONF_OPT_BASE) {
 		name = cmd->keys[ch - CONF_OPT_BASE].name;
-	else if ((name = conf_alias_name(cmd->al, cmd->nal, ch)) == NULL) {
+		snprintf(shown, sizeof(shown), "--%s", name);
+	} else if ((name = conf_alias_name(cmd->al, cmd->nal, ch)) != NULL)
+		snprintf(shown, sizeof(shown), "-%c", ch);
+	else {
 		if (ch > 0 && ch < 128 && strchr(cmd->extra, ch) != NULL) {
 			if (cmd->extra_fn != NULL)
 				cmd->extra_fn(ch, cmd->arg);
@@ -369,8 +503,51 @@ conf_one(const struct conf_cmd *cmd, int ch, char *err, size_t errlen)
 	if ((r = conf_once(cmd->keys, cmd->n, cmd->seen, name, "--", err,
 	    errlen)) != 0)
 		return r;
-	return conf_set(cmd->keys, cmd->n, cmd->dst, name, optarg ? optarg : "yes",
-	    err, errlen);
+	return conf_set_key(conf_find(cmd->keys, cmd->n, name), cmd->dst, shown,
+	    optarg ? optarg : "yes", err, errlen);
+}
+
+/*
+ * An option getopt_long refused: a value missing or not allowed, a short
+ * option unknown, or a long one unknown (the nearest name suggested) or
+ * ambiguous (the names it could start).
+ */
+static void
+conf_refused(const struct option *lo, const char *tok, int ch, char *err,
+    size_t errlen)
+{
+	const char *names[CONF_KEYS_MAX], *near;
+	char word[CONF_NAME_MAX + 1], list[160] = "";
+	size_t n = 0, len, nprefix = 0;
+
+	if (ch == ':') {
+		snprintf(err, errlen, "missing value for option '%s'", tok);
+		return;
+	}
+	if (strncmp(tok, "--", 2) != 0) {
+		snprintf(err, errlen, "unknown option -%c", optopt);
+		return;
+	}
+	len = strcspn(tok + 2, "=");
+	snprintf(word, sizeof(word), "%.*s", (int)len, tok + 2);
+	if (optopt != 0) {	/* a known option given a value it does not take */
+		snprintf(err, errlen, "option --%s takes no value", word);
+		return;
+	}
+	for (; lo->name != NULL && n < CONF_KEYS_MAX; lo++, n++) {
+		names[n] = lo->name;
+		if (len > 0 && strncmp(lo->name, word, len) == 0 && nprefix++ < 4)
+			snprintf(list + strlen(list), sizeof(list) - strlen(list),
+			    "%s--%s", nprefix > 1 ? ", " : "", lo->name);
+	}
+	if (nprefix > 1) {
+		snprintf(err, errlen, "ambiguous option --%s (%s%s)", word, list,
+		    nprefix > 4 ? ", ..." : "");
+		return;
+	}
+	near = conf_suggest(names, n, word);
+	snprintf(err, errlen, "unknown option --%s%s%s%s", word,
+	    near ? "; did you mean --" : "", near ? near : "", near ? "?" : "");
 }
 
 int
@@ -396,8 +573,7 @@ conf_args(const struct conf_key *keys, size_t n, void *dst, int argc,
 		optind = 1;
 		while (r == 0 && (ch = getopt_long(argc, argv, shorts, lo, NULL)) != -1) {
 			if (ch == '?' || ch == ':') {
-				snprintf(err, errlen, "%s option '%s'", ch == '?' ?
-				    "unknown" : "missing value for", argv[optind - 1]);
+				conf_refused(lo, argv[optind - 1], ch, err, errlen);
 				r = PM_E_FORMAT;
 			} else if (pass == 0 && ch == CONF_OPT_VERSION)
 				conf_version(argv[0]);

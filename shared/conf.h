@@ -58,9 +58,11 @@ struct conf_alias {
  * then every --name[=value] and alias on the command line over it.
  * "--version" prints the program's name and PKTMON_VERSION and exits 0. Flags
  * take an optional value (--renew=no). The letters in extra ("nvh") are
- * passed to extra_fn (which may be NULL to ignore them). Returns 0, or
- * PM_E_FORMAT (PM_E_LIMIT for a once-only key given twice) with err naming
- * the option, file or value at fault.
+ * passed to extra_fn (which may be NULL to ignore them). Returns 0, or a
+ * PM_E_* code (PM_E_LIMIT for a once-only key given twice) with err naming
+ * the option, file or value at fault: a number out of range says the
+ * range, an unknown long option the nearest one ("did you mean
+ * --interval?").
  */
 int conf_args(const struct conf_key *keys, size_t n, void *dst, int argc,
     char **argv, const struct conf_alias *aliases, size_t nalias,

@@ -15,6 +15,8 @@
 #                   the file's target
 #   --icmp, no --db runs as ping does and leaves no file behind; --server
 #                   and --stamp still need --db
+#   mistakes        -i 0 "must be greater than 0"; an unknown long option
+#                   names the nearest one (client and server)
 . "$(dirname "$0")/../lib/common.sh"
 pm_init cli 40
 pm_need_binaries "$PM_SERVER" "$PM_CLIENT"
@@ -102,6 +104,23 @@ printf 'db = %s\nicmp = 127.0.0.1\nicmp = 127.0.0.2\n' "$PM_TMP/none.db" >"$PM_T
 refused file-twice "config file $PM_TMP/twice.conf line 3: icmp given twice: one target per run" \
 	"$PM_CLIENT" --config "$PM_TMP/twice.conf"
 [[ ! -e $PM_TMP/none.db ]] || fail "a refused command line created its history file"
+
+# 4. Mistyped options and values.
+refused interval-0 "invalid value '0' for -i: must be greater than 0 (10us to 1h)" \
+	"$PM_CLIENT" --icmp 127.0.0.1 -i 0
+refused interval-long-0 "invalid value '0' for --interval: must be greater than 0" \
+	"$PM_CLIENT" --icmp 127.0.0.1 --interval 0
+refused ttl-0 "invalid value '0' for --ttl: must be greater than 0 (1 to 255)" \
+	"$PM_CLIENT" --icmp 127.0.0.1 --ttl 0
+refused intervall "unknown option --intervall; did you mean --interval?" \
+	"$PM_CLIENT" --icmp 127.0.0.1 --intervall 1
+refused stamp-key-file "unknown option --stamp_key_file; did you mean --stamp-key-file?" \
+	"$PM_CLIENT" --stamp 127.0.0.1 --stamp_key_file k
+refused server-listn "unknown option --listn; did you mean --listen?" \
+	"$PM_SERVER" --listn 127.0.0.1:4010
+printf 'icmp = 127.0.0.1\nintervall = 1\n' >"$PM_TMP/typo.conf"
+refused file-typo "line 2: unknown setting 'intervall'; did you mean interval?" \
+	"$PM_CLIENT" --config "$PM_TMP/typo.conf"
 
 icmp_ok=1
 if [[ $(id -u) -ne 0 ]]; then
