@@ -201,9 +201,10 @@ engine_slots_start(struct client *c)
 
 	e.arg = c;
 	episode_defaults(&ep);
-	/* Unsettled slots: those of the loss timeout and of the sessions
-	 * still draining, with room to spare. */
-	if ((c->book = slots_new((uint64_t)(4 * (c->o->timeout_ns + CLOSE_WAIT_NS) /
+	/* Unsettled slots: a probe waits at most the loss timeout (then a
+	 * tick, every TICK_NS, settles it), so two timeouts of slots and two
+	 * ticks hold every one still in flight, draining sessions' included. */
+	if ((c->book = slots_new((uint64_t)((2 * c->o->timeout_ns + 2 * TICK_NS) /
 	    iv) + 1024, &e)) == NULL ||
 	    (c->det = episode_new(&ep, on_episode_open, on_episode_close, c)) == NULL)
 		fatal(EXIT_USAGE, "out of memory");
