@@ -64,17 +64,23 @@ read_dist(struct report_data *d, const struct series *s, struct dist *dist)
 	return REPORT_OK;
 }
 
-/* Buckets a few pixels wide, and never shorter than two probe intervals. */
+/*
+ * Buckets a few pixels wide, and never shorter than two probe intervals.
+ * An interval longer than the range (a damaged row) says nothing about it.
+ */
 static int
 make_grid(const struct report_opts *o, const struct report_data *d,
     struct scale_grid *g)
 {
-	int64_t least = 0;
+	uint64_t span = (uint64_t)d->f.until_ns - (uint64_t)d->f.since_ns;
+	int64_t least = 0, iv;
 	size_t i;
 
-	for (i = 0; i < d->nsessions; i++)
-		if (2 * d->sessions[i].interval_ns > least)
-			least = 2 * d->sessions[i].interval_ns;
+	for (i = 0; i < d->nsessions; i++) {
+		iv = d->sessions[i].interval_ns;
+		if (iv > 0 && (uint64_t)iv <= span / 2 && 2 * iv > least)
+			least = 2 * iv;
+	}
 	return scale_grid(d->f.since_ns, d->f.until_ns,
 	    ((int)o->width - LEFT_MARGIN) / PX_PER_BUCKET, least, g);
 }
@@ -120,7 +126,6 @@ render(const struct report_opts *o, const struct graph_input *in,
 			break;
 		}
 	}
-	plot_shutdown();
 	return r != 0 ? REPORT_FAIL : REPORT_OK;
 }
 
@@ -189,8 +194,13 @@ cmd_png(const struct report_opts *o)
 		return r;
 	if ((r = report_open(o, &d)) != 0)
 		goto out;
-	if (make_grid(o, &d, &g) != 0)
-		fatalx(REPORT_FAIL, "empty time range");
+	if (make_grid(o, &d, &g) != 0) {
+		/* Only a span that no int64_t holds: 292 years. */
+		log_warnx("--since/--until: a range of more than 292 years "
+		    "cannot be drawn");
+		r = REPORT_USAGE;
+		goto out;
+	}
 	if ((r = report_scan(&d, &g, &s)) != 0 || (r = read_dist(&d, s, &dist)) != 0)
 		goto out;
 	fill_input(o, &d, s, &dist, &in);

@@ -89,7 +89,10 @@ frame_legend(struct frame *fr, const struct frame_key *keys, int n)
 double
 frame_x(const struct frame *fr, int64_t t)
 {
-	return fr->x + fr->w * (double)(t - fr->t0) / (double)(fr->t1 - fr->t0);
+	/* In doubles: a session's start in a damaged history may be any
+	 * int64_t, and t - t0 would overflow (sub-pixel rounding is harmless). */
+	return fr->x + fr->w * ((double)t - (double)fr->t0) /
+	    ((double)fr->t1 - (double)fr->t0);
 }
 
 double

@@ -33,14 +33,16 @@ graph_rtt_bins(const struct series *s, struct scale_linbins *bins)
 		return PM_E_NOTFOUND;
 	/* A few outliers (in a small sample p99.9 is the maximum) must not
 	 * squeeze the hump into the first bars: past twice the p99 they are
-	 * counted as "off the axis" in the legend. */
-	if (hi > 2 * p99 && 2 * p99 > lo)
+	 * counted as "off the axis" in the legend. Written so that no
+	 * intermediate exceeds the (non-negative) quantiles themselves. */
+	if (hi - p99 > p99 && p99 > lo - p99)
 		hi = 2 * p99;
 	span = hi - lo;
 	/* Keep a narrow distribution a hump, not one bar as wide as the axis. */
 	least = hi / 20 > 1000 ? hi / 20 : 1000;
 	if (span < least) {
 		lo = lo > (least - span) / 2 ? lo - (least - span) / 2 : 0;
+		lo = lo < INT64_MAX - least ? lo : INT64_MAX - least;
 		hi = lo + least;
 	}
 	return scale_linbins(lo, hi, 100, bins);

@@ -245,14 +245,16 @@ sessions_legend(struct frame *fr)
 static void
 draw_rows(struct frame *fr, const struct graph_input *in, double top)
 {
-	int max_rows = (int)((fr->y + fr->h - top) / ROW_MIN), rows, *row;
-	double rh;
+	/* At least one row, even where a small canvas and a long legend
+	 * leave less room than one. */
+	double room = fmax(fr->y + fr->h - top, ROW_MIN), rh;
+	int max_rows = (int)(room / ROW_MIN), rows, *row;
 	size_t i;
 
 	if ((row = calloc(in->nsessions, sizeof(*row))) == NULL)
 		return;
 	rows = assign_rows(in, max_rows, row);
-	rh = rows > 0 ? fmin(ROW_MAX, (fr->y + fr->h - top) / rows) : ROW_MAX;
+	rh = rows > 0 ? fmin(ROW_MAX, room / rows) : ROW_MAX;
 	for (i = 0; i < in->nsessions; i++)
 		draw_session(fr, &in->sessions[i], in->nsessions > (size_t)max_rows &&
 		    i % 2, top + rh * row[i] + rh * 0.15, rh * 0.7,

@@ -45,13 +45,34 @@ setup_text(struct plot *p)
 	cairo_font_options_destroy(fo);
 }
 
+static int live;		/* canvases not yet freed */
+
+/*
+ * At exit, once: cairo asserts that nothing is alive when its static data
+ * is reset, so a program that draws more than once (a fuzzer running the
+ * png subcommand for each input) must not reset between drawings, nor
+ * while a canvas is alive (an exit on a fatal error).
+ */
+static void
+plot_shutdown(void)
+{
+	if (live > 0)
+		return;
+	pango_cairo_font_map_set_default(NULL);
+	cairo_debug_reset_static_data();
+}
+
 struct plot *
 plot_new(int width, int height, double scale)
 {
+	static int registered;
 	struct plot *p;
 
+	if (!registered && atexit(plot_shutdown) == 0)
+		registered = 1;
 	if ((p = calloc(1, sizeof(*p))) == NULL)
 		return NULL;
+	live++;
 	p->scale = scale;
 	p->surface = cairo_image_surface_create(CAIRO_FORMAT_RGB24,
 	    (int)lround(width * scale), (int)lround(height * scale));
@@ -73,18 +94,12 @@ plot_free(struct plot *p)
 {
 	if (p == NULL)
 		return;
+	live--;
 	if (p->layout != NULL)
 		g_object_unref(p->layout);
 	cairo_destroy(p->cr);
 	cairo_surface_destroy(p->surface);
 	free(p);
-}
-
-void
-plot_shutdown(void)
-{
-	pango_cairo_font_map_set_default(NULL);
-	cairo_debug_reset_static_data();
 }
 
 /* Round a logical coordinate to the nearest device pixel edge. */

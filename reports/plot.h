@@ -30,12 +30,10 @@ struct plot_font {
 struct plot;
 
 /*
- * Release the font caches pango and cairo keep for the process, so that a
- * leak checker sees only real leaks. Call once, after the last plot_free.
+ * A white canvas; NULL when out of memory. Free with plot_free. The font
+ * caches pango and cairo keep for the process are released at its exit, so
+ * that a leak checker sees only real leaks.
  */
-void plot_shutdown(void);
-
-/* A white canvas; NULL when out of memory. Free with plot_free. */
 struct plot *plot_new(int width, int height, double scale);
 void plot_free(struct plot *p);
 

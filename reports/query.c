@@ -7,6 +7,12 @@
  * plain scan. A scan by the probes_sent index looks each row up in the
  * table, so a range that is a large part of the table is read in table
  * order instead ("+sent_ns" keeps the planner off the index).
+ *
+ * A history is input: any column may hold any 64-bit value, a NULL or
+ * text. Only probes sent in [0, QUERY_TIME_END) are read, and an RTT is one
+ * only in [0, QUERY_RTT_MAX], so that the report's time and RTT arithmetic
+ * (sums, spans, margins, means in doubles) cannot overflow whatever the
+ * file says; the probes left out are counted in one warning.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +20,7 @@
 
 #include <sqlite3.h>
 
+#include "log.h"
 #include "query.h"
 
 struct query {
@@ -33,6 +40,11 @@ static const char *const required_sql[] = {
 	    "first_reply_ns, loss_before_pct, loss_after_pct, reason, detail "
 	    "FROM renewals",
 };
+
+/* The send-time domain as SQL text, for the statements built below. */
+#define STR_(x) #x
+#define STR(x) STR_(x)
+#define IN_DOMAIN "sent_ns >= 0 AND sent_ns < " STR(QUERY_TIME_END)
 
 static int
 db_fail(struct query *q, const char *what)
@@ -93,9 +105,30 @@ check_history(struct query *q)
 		sqlite3_finalize(st);
 	}
 	q->all_first = q->all_last = -1;
-	if ((r = query_int(q, "SELECT min(sent_ns) FROM probes", &q->all_first)) != 0)
+	if ((r = query_int(q, "SELECT min(sent_ns) FROM probes WHERE " IN_DOMAIN,
+	    &q->all_first)) != 0)
 		return r;
-	return query_int(q, "SELECT max(sent_ns) FROM probes", &q->all_last);
+	return query_int(q, "SELECT max(sent_ns) FROM probes WHERE " IN_DOMAIN,
+	    &q->all_last);
+}
+
+/* Say once how many probes are outside the time domain and never read. */
+static int
+count_outside(struct query *q)
+{
+	int64_t n = 0;
+	int r;
+
+	/* Two index ranges: cheap however large the table. */
+	if ((r = query_int(q, "SELECT (SELECT count(*) FROM probes WHERE sent_ns < 0) + "
+	    "(SELECT count(*) FROM probes WHERE sent_ns >= " STR(QUERY_TIME_END) ")",
+	    &n)) != 0)
+		return r;
+	if (n > 0)
+		log_warnx("%s: %lld probe%s sent before 1970 or after 2116 "
+		    "(a damaged history?) left out", q->path, (long long)n,
+		    n == 1 ? "" : "s");
+	return 0;
 }
 
 int
@@ -116,8 +149,8 @@ query_open(const char *path, struct query **out, char *err, size_t errlen)
 		r = db_fail(q, "cannot open");
 	else if (sqlite3_busy_timeout(q->db, 5000) != SQLITE_OK)
 		r = db_fail(q, "cannot open");
-	else
-		r = check_history(q);
+	else if ((r = check_history(q)) == 0)
+		r = count_outside(q);
 	if (r != 0) {
 		snprintf(err, errlen, "%s", q->err);
 		query_free(q);
@@ -157,13 +190,30 @@ probe_where(const struct query_filter *f, int by_index, char *buf, size_t len)
 	    " AND session_id IN (SELECT id FROM sessions WHERE server = ?4)" : "");
 }
 
+static int64_t
+clamp(int64_t v, int64_t lo, int64_t hi)
+{
+	return v < lo ? lo : v > hi ? hi : v;
+}
+
+/* The filter's time range, inside the domain; empty when it misses it. */
+static void
+domain_range(const struct query_filter *f, int64_t *since, int64_t *until)
+{
+	*since = clamp(f->since_ns, 0, QUERY_TIME_END);
+	*until = clamp(f->until_ns, *since, QUERY_TIME_END);
+}
+
 /* Use the send-time index only when the range is a small part of the table. */
 static int
 use_index(const struct query *q, const struct query_filter *f)
 {
+	int64_t since, until;
+
 	if (f->session_id >= 0 || f->server != NULL)
 		return 0;
-	return (f->until_ns - f->since_ns) / 4 < (q->all_last - q->all_first) / 16;
+	domain_range(f, &since, &until);
+	return (until - since) / 4 < (q->all_last - q->all_first) / 16;
 }
 
 static int
@@ -171,9 +221,11 @@ bind_filter(struct query *q, sqlite3_stmt *st, const struct query_filter *f)
 {
 	int n = sqlite3_bind_parameter_count(st);
 	int rc = SQLITE_OK;
+	int64_t since, until;
 
-	rc |= sqlite3_bind_int64(st, 1, f->since_ns);
-	rc |= sqlite3_bind_int64(st, 2, f->until_ns);
+	domain_range(f, &since, &until);
+	rc |= sqlite3_bind_int64(st, 1, since);
+	rc |= sqlite3_bind_int64(st, 2, until);
 	if (n >= 3)
 		rc |= sqlite3_bind_int64(st, 3, f->session_id);
 	if (n >= 4 && f->server != NULL)
@@ -274,8 +326,12 @@ probe_row(sqlite3_stmt *st, const struct sink *k)
 	p.seq = sqlite3_column_int64(st, 1);
 	p.sent_ns = sqlite3_column_int64(st, 2);
 	p.rtt_ns = col_i64(st, 3, -1);
+	/* The client waits minutes at most for a reply: beyond a day, or below
+	 * zero, the column is damaged and the probe has no RTT. */
+	if (p.rtt_ns < 0 || p.rtt_ns > QUERY_RTT_MAX)
+		p.rtt_ns = -1;
 	p.fate = (enum rec_fate)fate;
-	p.dups = (uint32_t)sqlite3_column_int64(st, 5);
+	p.dups = (uint32_t)clamp(sqlite3_column_int64(st, 5), 0, UINT32_MAX);
 	p.ttl = col_i64(st, 6, -1);
 	p.has_owd = sqlite3_column_type(st, 7) != SQLITE_NULL &&
 	    sqlite3_column_type(st, 8) != SQLITE_NULL;

@@ -14,6 +14,15 @@
 #include "err.h"
 #include "record.h"
 
+/*
+ * What a history may hold: probes sent from 1970 to 2116 (2^62 ns), RTTs up
+ * to a day. Probes sent outside are never read (a warning counts them); an
+ * RTT outside is read as none. Within these, sums and spans of two times
+ * and means of RTTs fit an int64_t.
+ */
+#define QUERY_TIME_END 4611686018427387904	/* 2^62 */
+#define QUERY_RTT_MAX 86400000000000LL
+
 struct query_filter {
 	int64_t since_ns;	/* first send time included */
 	int64_t until_ns;	/* first send time excluded */

@@ -3,6 +3,7 @@
  * Pure: the only library calls are libm and the calendar arithmetic of
  * gmtime_r/timegm, which read no clock.
  */
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -108,14 +109,23 @@ tstep_len(size_t i)
 	return tsteps[i].months ? tsteps[i].months * (DAY * 3044 / 100) : tsteps[i].ns;
 }
 
+/* Ticks stop short of the ends of int64_t rather than overflow there. */
 static void
 ns_ticks(int64_t lo, int64_t hi, int64_t step, struct scale_tticks *out)
 {
 	int64_t off = step == 7 * DAY ? MONDAY_OFFSET : 0;
-	int64_t t = (floor_div(lo - off - 1, step) + 1) * step + off;
+	int64_t t;
 
-	for (out->count = 0; t <= hi && out->count < SCALE_MAX_TICKS; t += step)
+	out->count = 0;
+	if (__builtin_sub_overflow(lo, off + 1, &t) ||
+	    __builtin_mul_overflow(floor_div(t, step) + 1, step, &t) ||
+	    __builtin_add_overflow(t, off, &t))
+		return;
+	while (t <= hi && out->count < SCALE_MAX_TICKS) {
 		out->t[out->count++] = t;
+		if (__builtin_add_overflow(t, step, &t))
+			break;
+	}
 }
 
 static void
@@ -125,15 +135,18 @@ month_ticks(int64_t lo, int64_t hi, int months, struct scale_tticks *out)
 	struct tm tm;
 	int64_t t;
 
-	gmtime_r(&s, &tm);
+	out->count = 0;
+	if (gmtime_r(&s, &tm) == NULL)
+		return;
 	tm.tm_mon -= (tm.tm_year * 12 + tm.tm_mon) % months;
 	tm.tm_mday = 1;
 	tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
-	for (out->count = 0; out->count < SCALE_MAX_TICKS; tm.tm_mon += months) {
+	for (; out->count < SCALE_MAX_TICKS; tm.tm_mon += months) {
 		struct tm c = tm;
 
-		t = (int64_t)timegm(&c) * SEC;
-		if (t > hi)
+		/* No month start is -1; that is timegm's failure. */
+		if ((s = timegm(&c)) == -1 ||
+		    __builtin_mul_overflow((int64_t)s, SEC, &t) || t > hi)
 			break;
 		if (t >= lo)
 			out->t[out->count++] = t;
@@ -143,14 +156,16 @@ month_ticks(int64_t lo, int64_t hi, int months, struct scale_tticks *out)
 int
 scale_time_ticks(int64_t lo, int64_t hi, int max_ticks, struct scale_tticks *out)
 {
+	uint64_t span;
 	size_t i;
 
 	if (hi <= lo || max_ticks < 1)
 		return PM_E_RANGE;
 	if (max_ticks > SCALE_MAX_TICKS)
 		max_ticks = SCALE_MAX_TICKS;
+	span = (uint64_t)hi - (uint64_t)lo;
 	for (i = 0; i + 1 < NTSTEPS; i++)
-		if ((hi - lo) / tstep_len(i) + 1 <= max_ticks)
+		if (span / (uint64_t)tstep_len(i) + 1 <= (uint64_t)max_ticks)
 			break;
 	out->fmt = tsteps[i].fmt;
 	if (tsteps[i].months)
@@ -184,7 +199,7 @@ scale_time_label(int64_t t, int64_t prev, enum scale_tfmt fmt, char *main,
 	case SCALE_TF_SUBSEC:
 		strftime(main, len, "%H:%M:%S", &tm);
 		snprintf(main + strlen(main), len - strlen(main), ".%d",
-		    (int)(floor_div(t, 100 * MS) % 10));
+		    (int)((t % SEC + SEC) % SEC / (100 * MS)));
 		break;
 	case SCALE_TF_SEC:
 		strftime(main, len, "%H:%M:%S", &tm);
@@ -213,33 +228,66 @@ static const int64_t bucket_widths[] = {
 	3 * HOUR, 6 * HOUR, 12 * HOUR, DAY, 2 * DAY, 7 * DAY,
 };
 
+/* The round width at least need; 0 when whole days that long overflow. */
 static int64_t
-bucket_width(int64_t need)
+bucket_width(uint64_t need)
 {
+	uint64_t days;
 	size_t i;
 
 	for (i = 0; i < sizeof(bucket_widths) / sizeof(bucket_widths[0]); i++)
-		if (bucket_widths[i] >= need)
+		if ((uint64_t)bucket_widths[i] >= need)
 			return bucket_widths[i];
-	return (need + DAY - 1) / DAY * DAY;
+	days = need / DAY + (need % DAY != 0);
+	return days <= INT64_MAX / DAY ? (int64_t)days * DAY : 0;
 }
 
+/* The grid from start in buckets of width up to hi, if its end fits. */
+static int
+grid_fits(int64_t start, int64_t hi, int64_t width, struct scale_grid *out)
+{
+	uint64_t span = (uint64_t)hi - (uint64_t)start;
+	uint64_t count = span / (uint64_t)width + (span % (uint64_t)width != 0);
+	int64_t end;
+
+	if (count > INT_MAX || __builtin_mul_overflow((int64_t)count, width, &end) ||
+	    __builtin_add_overflow(start, end, &end))
+		return 0;
+	out->start = start;
+	out->width = width;
+	out->count = (int)count;
+	return 1;
+}
+
+/*
+ * Spans are unsigned: hi - lo of any two int64_t fits a uint64_t. Every
+ * bucket edge start + i * width of a grid fits an int64_t: where the round,
+ * aligned grid would not (buckets of centuries near the ends of the int64_t
+ * range) the buckets start at lo and are exactly as wide as needed, and
+ * where even those would pass the end, one bucket is the whole range.
+ */
 int
 scale_grid(int64_t lo, int64_t hi, int max_buckets, int64_t min_width,
     struct scale_grid *out)
 {
-	int64_t need;
+	uint64_t span, need;
+	int64_t width, start;
 
 	if (hi <= lo || max_buckets < 1)
 		return PM_E_RANGE;
-	need = (hi - lo + max_buckets - 1) / max_buckets;
-	if (need < min_width)
-		need = min_width;
-	out->width = bucket_width(need);
-	out->start = floor_div(lo, out->width) * out->width;
+	span = (uint64_t)hi - (uint64_t)lo;
+	need = span / (unsigned)max_buckets + (span % (unsigned)max_buckets != 0);
+	if (min_width > 0 && need < (uint64_t)min_width)
+		need = (uint64_t)min_width;
 	/* Aligning the start may add one bucket beyond max_buckets. */
-	out->count = (int)((hi - out->start + out->width - 1) / out->width);
-	return 0;
+	if ((width = bucket_width(need)) != 0 &&
+	    !__builtin_mul_overflow(floor_div(lo, width), width, &start) &&
+	    grid_fits(start, hi, width, out))
+		return 0;
+	if (need <= INT64_MAX && grid_fits(lo, hi, (int64_t)need, out))
+		return 0;
+	return span <= INT64_MAX && grid_fits(lo, hi, (int64_t)span, out) ? 0 :
+	    PM_E_RANGE;
 }
 
 int
@@ -332,32 +380,49 @@ scale_quantile(const struct scale_logbins *b, const uint64_t *hist,
 		v = lo * pow(hi / lo, frac);
 	else
 		v = lo + (hi - lo) * frac;
-	return (int64_t)llround(fmin(fmax(v, (double)min), (double)max));
+	/* Compared before rounding: (double)INT64_MAX is 2^63, past int64_t. */
+	if (!(v > (double)min))
+		return min;
+	if (v >= (double)max)
+		return max;
+	return (int64_t)llround(v);
 }
 
+/* Widths and edges that do not fit an int64_t are refused (PM_E_RANGE). */
 int
 scale_linbins(int64_t lo, int64_t hi, int want, struct scale_linbins *out)
 {
-	int64_t w;
+	uint64_t span, count;
+	int64_t start, end;
+	double w;
 
 	if (hi < lo || want < 1)
 		return PM_E_RANGE;
-	w = (int64_t)scale_nice_ceil((double)(hi - lo + 1) / want);
-	out->width = w < 1 ? 1 : w;
-	out->lo = floor_div(lo, out->width) * out->width;
-	out->count = (int)((hi - out->lo) / out->width + 1);
+	span = (uint64_t)hi - (uint64_t)lo;
+	w = scale_nice_ceil(((double)span + 1) / want);
+	if (!(w < 0x1p62))
+		return PM_E_RANGE;
+	out->width = w < 1 ? 1 : (int64_t)w;
+	if (__builtin_mul_overflow(floor_div(lo, out->width), out->width, &start))
+		return PM_E_RANGE;
+	count = ((uint64_t)hi - (uint64_t)start) / (uint64_t)out->width + 1;
+	if (count > INT_MAX || __builtin_mul_overflow((int64_t)count, out->width, &end) ||
+	    __builtin_add_overflow(start, end, &end))
+		return PM_E_RANGE;
+	out->lo = start;
+	out->count = (int)count;
 	return 0;
 }
 
 int
 scale_linbin(const struct scale_linbins *b, int64_t v)
 {
-	int64_t i;
+	uint64_t i;
 
 	if (v < b->lo)
 		return -1;
-	i = (v - b->lo) / b->width;
-	return i < b->count ? (int)i : b->count;
+	i = ((uint64_t)v - (uint64_t)b->lo) / (uint64_t)b->width;
+	return i < (uint64_t)b->count ? (int)i : b->count;
 }
 
 enum scale_loss

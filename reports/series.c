@@ -12,8 +12,9 @@ struct series {
 	uint64_t *hist;			/* grid.count x scale_rtt_coarse.count */
 	struct series_bucket total;
 	/* The current run of consecutive losses. */
-	int64_t run_session;
-	int64_t run_next_seq;
+	int have_last;			/* a probe was seen: the two below are set */
+	int64_t last_session;
+	int64_t last_seq;
 	int64_t run_first_ns;
 	int64_t run_last_ns;
 	uint64_t run_len;
@@ -47,7 +48,6 @@ series_new(const struct scale_grid *grid)
 	for (i = 0; i < n; i++)
 		series_bucket_init(&s->b[i]);
 	series_bucket_init(&s->total);
-	s->run_session = -1;
 	return s;
 }
 
@@ -77,14 +77,23 @@ series_bucket_add(struct series_bucket *b, const struct rec_probe *p)
 		b->rtt_max = p->rtt_ns;
 }
 
-/* Credit each bucket with the part of the outage [a, b] that it covers. */
+/* a + b for durations, held at INT64_MAX: outages of many sessions overlap. */
+static int64_t
+add_sat(int64_t a, int64_t b)
+{
+	int64_t sum;
+
+	return __builtin_add_overflow(a, b, &sum) ? INT64_MAX : sum;
+}
+
+/* Credit each bucket with the part of the outage [a, b] (a <= b) that it covers. */
 static void
 mark_outage(struct series *s, int64_t a, int64_t b)
 {
 	const struct scale_grid *g = &s->grid;
 	int64_t i, t, lo, hi;
 
-	s->total.outage_ns += b - a;
+	s->total.outage_ns = add_sat(s->total.outage_ns, b - a);
 	if (b < g->start || a >= g->start + g->width * g->count)
 		return;
 	for (i = a < g->start ? 0 : (a - g->start) / g->width;
@@ -93,15 +102,19 @@ mark_outage(struct series *s, int64_t a, int64_t b)
 		lo = a > t ? a : t;
 		hi = b < t + g->width ? b : t + g->width;
 		/* An outage that only touches a bucket still marks it. */
-		s->b[i].outage_ns += hi > lo ? hi - lo : 1;
+		s->b[i].outage_ns = add_sat(s->b[i].outage_ns, hi > lo ? hi - lo : 1);
 	}
 }
 
 void
 series_finish(struct series *s)
 {
-	if (s->run_len >= SERIES_OUTAGE_PROBES &&
-	    s->run_last_ns - s->run_first_ns >= SERIES_OUTAGE_NS)
+	/* Send times out of order (a clock step, a damaged row) make no outage,
+	 * nor does a span no int64_t holds. */
+	uint64_t span = (uint64_t)s->run_last_ns - (uint64_t)s->run_first_ns;
+
+	if (s->run_len >= SERIES_OUTAGE_PROBES && s->run_last_ns >= s->run_first_ns &&
+	    span >= SERIES_OUTAGE_NS && span <= INT64_MAX)
 		mark_outage(s, s->run_first_ns, s->run_last_ns);
 	s->run_len = 0;
 }
@@ -109,10 +122,13 @@ series_finish(struct series *s)
 static void
 track_run(struct series *s, const struct rec_probe *p)
 {
-	int next = p->session_id == s->run_session && p->seq == s->run_next_seq;
+	/* Unsigned: the sequence after INT64_MAX is INT64_MIN, not overflow. */
+	int next = s->have_last && p->session_id == s->last_session &&
+	    (uint64_t)p->seq == (uint64_t)s->last_seq + 1;
 
-	s->run_session = p->session_id;
-	s->run_next_seq = p->seq + 1;
+	s->have_last = 1;
+	s->last_session = p->session_id;
+	s->last_seq = p->seq;
 	if (rec_fate_received(p->fate) || !next)
 		series_finish(s);
 	if (rec_fate_received(p->fate))

@@ -123,6 +123,186 @@ def parse_corpus():
     return c
 
 
+# Report histories: see the input format in fuzz_report.c. V is a tag octet
+# and its value.
+I64_MAX = (1 << 63) - 1
+
+
+def v_small(x):
+    return bytes([0, x & 0xFF])
+
+
+def v_t0ms(ms):                 # T0 + ms, |ms| < 2^31
+    return bytes([1]) + struct.pack(">i", ms)
+
+
+def v_raw(x):
+    return bytes([2]) + struct.pack(">q", x)
+
+
+def v_max(minus=0):
+    return bytes([3, minus])
+
+
+def v_min(plus=0):
+    return bytes([4, plus])
+
+
+V_NULL = bytes([5])
+
+
+def v_u32(x):
+    return bytes([6]) + struct.pack(">I", x)
+
+
+def v_t0s(s):                   # T0 + s, s < 65536
+    return bytes([7]) + struct.pack(">H", s)
+
+
+def v_real(x):
+    return bytes([8]) + struct.pack(">d", x)
+
+
+def v_text(i):
+    return bytes([9, i])
+
+
+def r_session(sid, ssid, start, end, interval, server=0, mode=0, reason=0):
+    return bytes([0]) + sid + ssid + start + end + interval + bytes([server, mode, reason])
+
+
+def r_probe(sid, seq, sent, rtt, fate, dups=v_small(0), ttl=v_small(57),
+            owd_f=V_NULL, owd_b=V_NULL):
+    return bytes([1]) + sid + seq + sent + rtt + fate + dups + ttl + owd_f + owd_b
+
+
+def r_run(sid, seq0, t0, step, rtt0, count, fates):
+    """count probes (1..256); fates: up to ten codes 0..7, repeated."""
+    bits = 0
+    for i, f in enumerate(fates[:10]):
+        bits |= f << (3 * i)
+    return bytes([2]) + sid + seq0 + t0 + step + rtt0 + bytes([count - 1]) + struct.pack(">I", bits)
+
+
+def r_renewal(rid, frm, to, at, first_loss, first_reply, before, after, reason=0,
+              detail=0):
+    return (bytes([3]) + rid + frm + to + at + first_loss + first_reply + before
+            + after + bytes([reason, detail]))
+
+
+def r_episode(start, server=0, cls=0):
+    return bytes([4]) + start + bytes([server, cls])
+
+
+# Schemas: 0 version 1, 1 version 2, 2 every migration, 3 bare tables.
+V1, V2, LATEST, BARE = range(4)
+
+
+def report(schema, flags=0, opts=b"", records=()):
+    return bytes([schema, flags]) + opts + b"".join(records)
+
+
+def report_corpus():
+    ms = 1_000_000
+    ok = [0, 0, 0, 0, 0, 0, 0, 0, 1, 0]
+    session1 = r_session(v_small(1), v_small(1), v_t0s(0), v_t0s(600), v_u32(100 * ms))
+    c = {}
+    c["empty"] = report(LATEST)
+    c["empty-v1"] = report(V1)
+    c["empty-bare"] = report(BARE)
+    c["one-probe"] = report(LATEST, 0, b"", [session1, r_probe(
+        v_small(1), v_small(0), v_t0s(10), v_u32(20 * ms), v_small(0))])
+    c["ten-minutes"] = report(LATEST, 0x20, b"", [
+        session1,
+        r_run(v_small(1), v_small(0), v_t0s(0), v_u32(100 * ms), v_u32(20 * ms), 256, ok),
+        r_run(v_small(1), v_small(0x7F), v_t0s(26), v_u32(100 * ms), v_u32(30 * ms), 256,
+              [3, 4, 5, 6, 3, 3, 3, 3, 3, 3]),
+        r_run(v_small(1), v_u32(600), v_t0s(60), v_u32(100 * ms), v_u32(25 * ms), 256,
+              [0, 1, 2, 0, 0, 5, 0, 0, 0, 0]),
+        r_renewal(v_small(1), v_small(1), v_small(2), v_t0s(30), v_t0s(27), v_t0s(31),
+                  v_u32(50000), v_small(0), 0, 0),
+        r_session(v_small(2), v_small(2), v_t0s(31), V_NULL, v_u32(100 * ms), 0, 0, 4),
+    ])
+    c["v2-ten-minutes-png-json"] = report(V2, 0x40 | 0x80, b"", [
+        session1,
+        r_run(v_small(1), v_small(0), v_t0s(0), v_u32(100 * ms), v_u32(20 * ms), 200,
+              [0, 0, 3, 4, 5, 0, 1, 2, 6, 0])])
+    c["episodes"] = report(LATEST, 0, b"", [
+        session1,
+        r_run(v_small(1), v_small(0), v_t0s(0), v_u32(100 * ms), v_u32(20 * ms), 100,
+              [0, 0, 0, 0, 3, 3, 3, 0, 0, 0]),
+        r_episode(v_t0ms(400), 0, 0), r_episode(v_t0ms(400), 0, 6),
+        r_episode(v_max(), 4, 1), r_episode(V_NULL, 3, 5)])
+    c["v1-ten-minutes"] = report(V1, 0, b"", [
+        session1,
+        r_run(v_small(1), v_small(0), v_t0s(0), v_u32(100 * ms), v_u32(20 * ms), 200,
+              [0, 0, 3, 4, 5, 0, 1, 2, 0, 0])])
+    c["extreme-times"] = report(LATEST, 0, b"", [
+        r_session(v_small(1), v_small(1), v_min(), v_max(), v_max()),
+        r_probe(v_small(1), v_small(0), v_max(), v_small(5), v_small(0)),
+        r_probe(v_small(1), v_small(1), v_min(), v_small(5), v_small(3)),
+        r_probe(v_small(1), v_small(2), v_small(0), v_max(), v_small(0)),
+        r_probe(v_small(1), v_max(), v_t0s(0), v_max(), v_small(1)),
+        r_renewal(v_small(1), v_small(1), v_small(1), v_max(), v_min(), v_max(),
+                  v_max(), v_min(), 1, 3),
+    ])
+    c["extreme-range-options"] = report(LATEST, 0x03, v_small(0) + v_max(), [
+        session1,
+        r_probe(v_small(1), v_small(0), v_t0s(10), v_u32(20 * ms), v_small(0)),
+        r_probe(v_small(1), v_small(1), v_max(1), v_u32(20 * ms), v_small(0)),
+    ])
+    c["huge-rtts"] = report(LATEST, 0, b"", [
+        session1,
+        r_run(v_small(1), v_small(0), v_t0s(0), v_u32(100 * ms), v_max(), 100, ok),
+        r_run(v_small(1), v_u32(100), v_t0s(20), v_u32(100 * ms), v_raw(I64_MAX // 2), 100, ok),
+        r_probe(v_small(1), v_small(-1), v_t0s(40), v_small(-5), v_small(0)),
+    ])
+    c["negative-times"] = report(LATEST, 0, b"", [
+        r_session(v_small(1), v_small(-1), v_small(-100), v_small(-1), v_small(-1)),
+        r_run(v_small(1), v_min(), v_raw(-(1 << 62)), v_raw(1 << 56), v_small(1), 256,
+              [5, 5, 5, 0, 6, 6, 6, 0, 3, 4]),
+    ])
+    c["wrapping-run"] = report(LATEST, 0, b"", [
+        r_session(v_max(), v_max(), v_max(200), V_NULL, v_small(0)),
+        r_run(v_max(), v_max(3), v_max(10), v_small(1), v_max(), 64, [6, 7, 0, 1, 2, 3, 4, 5, 6, 7]),
+    ])
+    c["unknown-fates"] = report(LATEST, 0, b"", [
+        session1,
+        r_probe(v_small(1), v_small(0), v_t0s(1), V_NULL, v_small(6)),
+        r_probe(v_small(1), v_small(1), v_t0s(2), V_NULL, v_small(7)),
+        r_probe(v_small(1), v_small(2), v_t0s(3), V_NULL, v_small(-1)),
+        r_probe(v_small(1), v_small(3), v_t0s(4), v_small(9), v_raw(1 << 40)),
+        r_probe(v_small(1), v_small(4), v_t0s(5), v_u32(20 * ms), v_min()),
+    ])
+    c["bare-nulls-text-reals"] = report(BARE, 0, b"", [
+        r_episode(v_text(1), 4, 6), r_episode(V_NULL, 2, 2),
+        r_session(V_NULL, V_NULL, V_NULL, V_NULL, V_NULL, 4, 3, 4),
+        r_session(v_text(1), v_text(2), v_text(3), v_real(1e300), v_real(float("nan")), 3),
+        r_probe(V_NULL, V_NULL, v_t0s(1), V_NULL, V_NULL, V_NULL, V_NULL),
+        r_probe(v_text(0), v_real(-1e300), v_real(1.8e19), v_real(float("inf")),
+                v_text(4), v_raw(-1), v_max()),
+        r_probe(v_small(1), v_small(1), v_t0s(2), v_small(5), v_small(0),
+                v_max(), v_min(), v_max(), v_min()),
+        r_renewal(V_NULL, V_NULL, V_NULL, v_t0s(1), V_NULL, V_NULL, V_NULL, V_NULL),
+    ])
+    c["filters"] = report(LATEST, 0x0C | 0x10, v_small(2) + bytes([1]), [
+        r_session(v_small(2), v_small(9), v_t0s(0), v_t0s(60), v_u32(10 * ms), 1, 1, 2),
+        r_run(v_small(2), v_small(0), v_t0s(0), v_u32(10 * ms), v_u32(3 * ms), 256,
+              [0, 0, 0, 5, 5, 5, 5, 0, 0, 0]),
+    ])
+    c["tiny-interval-wide-range"] = report(LATEST, 0x03 | 0x30, v_small(1) + v_raw(I64_MAX - 5), [
+        r_session(v_small(1), v_small(1), v_small(0), v_max(), v_small(1)),
+        r_run(v_small(1), v_small(0), v_small(0), v_raw(1 << 55), v_small(1), 256, ok),
+    ])
+    c["outage"] = report(LATEST, 0, b"", [
+        session1,
+        r_run(v_small(1), v_small(0), v_t0s(0), v_u32(100 * ms), v_u32(20 * ms), 256, ok),
+        r_run(v_small(1), v_u32(256), v_t0s(26), v_u32(100 * ms), V_NULL, 256, [3] * 10),
+        r_run(v_small(1), v_u32(512), v_t0s(52), v_u32(100 * ms), v_u32(20 * ms), 256, ok),
+    ])
+    return c
+
+
 def write(target, files):
     d = os.path.join(HERE, "corpus", target)
     shutil.rmtree(d, ignore_errors=True)
@@ -136,6 +316,7 @@ def main():
     write("ctl", ctl_corpus())
     write("stamp", stamp_corpus())
     write("parse", parse_corpus())
+    write("report", report_corpus())
 
 
 if __name__ == "__main__":

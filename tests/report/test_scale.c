@@ -200,6 +200,54 @@ test_grid_round_widths(void **state)
 	assert_int_equal(scale_grid(T0, T0, 10, 0, &g), PM_E_RANGE);
 }
 
+/*
+ * Ranges that reach the ends of int64_t (a damaged history, --until in
+ * 2262): every bucket edge of the grid is a valid time, or the grid is
+ * refused; never an overflow.
+ */
+static void
+test_grid_extremes(void **state)
+{
+	static const struct {
+		int64_t lo, hi;
+		int max;
+		int64_t least;
+		int ok;
+	} cases[] = {
+		{ 0, INT64_MAX, 366, 0, 1 },
+		{ 0, INT64_MAX, 1, 0, 1 },
+		{ INT64_MIN, INT64_MAX, 1, 0, 0 },
+		{ INT64_MIN, INT64_MAX, 366, 0, 0 },
+		{ INT64_MIN, -1, 366, 0, 1 },
+		{ INT64_MIN, INT64_MIN + 1, 366, 0, 1 },
+		{ INT64_MAX - 1, INT64_MAX, 366, 0, 1 },
+		{ INT64_MAX - 5 * SEC, INT64_MAX, 366, 0, 1 },
+		{ -DAY, 4 * DAY, 1, 0, 1 },
+		{ T0, T0 + SEC, 366, INT64_MAX, 1 },
+		{ T0, T0 + SEC, 366, INT64_MAX / 2, 1 },
+	};
+	struct scale_grid g;
+	int64_t end;
+	size_t i;
+	int r;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		r = scale_grid(cases[i].lo, cases[i].hi, cases[i].max, cases[i].least, &g);
+		if ((r == 0) != cases[i].ok)
+			fail_msg("grid %zu: expected %s, got %d", i,
+			    cases[i].ok ? "a grid" : "PM_E_RANGE", r);
+		if (r != 0)
+			continue;
+		assert_true(g.width > 0 && g.count > 0);
+		assert_false(__builtin_mul_overflow(g.width, (int64_t)g.count, &end));
+		assert_false(__builtin_add_overflow(g.start, end, &end));
+		assert_true(g.start <= cases[i].lo);
+		assert_true(end >= cases[i].hi);
+		assert_true(g.count <= cases[i].max + 1);
+	}
+}
+
 static void
 test_grid_index(void **state)
 {
@@ -319,6 +367,52 @@ test_linbins(void **state)
 	assert_int_equal(scale_linbin(&lb, 20000000), 0);
 	assert_int_equal(scale_linbin(&lb, 44000000), 48);
 	assert_int_equal(scale_linbin(&lb, 44500000), 49);
+	/* Bins whose last edge would pass the end of int64_t are refused. */
+	assert_int_equal(scale_linbins(INT64_MAX - 1000, INT64_MAX, 100, &lb), PM_E_RANGE);
+	assert_int_equal(scale_linbins(0, INT64_MAX, 100, &lb), PM_E_RANGE);
+	assert_int_equal(scale_linbins(0, INT64_MAX / 4, 100, &lb), 0);
+	assert_true(lb.lo + lb.width * lb.count > INT64_MAX / 4);
+	assert_int_equal(scale_linbin(&lb, INT64_MAX / 4), lb.count - 1);
+	assert_int_equal(scale_linbin(&lb, INT64_MAX), lb.count);
+	assert_int_equal(scale_linbin(&lb, INT64_MIN), -1);
+}
+
+/* A quantile at the top of int64_t is the maximum, not a rounding overflow. */
+static void
+test_quantile_at_int64_max(void **state)
+{
+	const struct scale_logbins *b = &scale_rtt_coarse;
+	uint64_t *hist = calloc((size_t)b->count, sizeof(*hist));
+
+	(void)state;
+	assert_non_null(hist);
+	hist[b->count - 1] = 4;
+	assert_int_equal(scale_quantile(b, hist, 4, 0.5, INT64_MAX - 1, INT64_MAX),
+	    INT64_MAX - 1);
+	assert_int_equal(scale_quantile(b, hist, 4, 0.99, INT64_MAX, INT64_MAX),
+	    INT64_MAX);
+	free(hist);
+}
+
+/* Time ticks of ranges at the ends of int64_t stop there. */
+static void
+test_time_ticks_extremes(void **state)
+{
+	struct scale_tticks tt;
+	int i;
+
+	(void)state;
+	assert_int_equal(scale_time_ticks(0, INT64_MAX, 10, &tt), 0);
+	assert_true(tt.count >= 1);
+	for (i = 1; i < tt.count; i++)
+		assert_true(tt.t[i] > tt.t[i - 1]);
+	assert_int_equal(scale_time_ticks(INT64_MIN, INT64_MAX, 10, &tt), 0);
+	assert_int_equal(scale_time_ticks(INT64_MAX - 3 * SEC, INT64_MAX, 10, &tt), 0);
+	for (i = 1; i < tt.count; i++)
+		assert_true(tt.t[i] > tt.t[i - 1]);
+	assert_int_equal(scale_time_ticks(INT64_MIN, INT64_MIN + 3 * SEC, 10, &tt), 0);
+	for (i = 0; i < tt.count; i++)
+		assert_true(tt.t[i] >= INT64_MIN && tt.t[i] <= INT64_MIN + 3 * SEC);
 }
 
 static void
@@ -399,6 +493,7 @@ main(void)
 		cmocka_unit_test(test_time_ticks_calendar_alignment),
 		cmocka_unit_test(test_time_labels),
 		cmocka_unit_test(test_grid_round_widths),
+		cmocka_unit_test(test_grid_extremes),
 		cmocka_unit_test(test_grid_index),
 		cmocka_unit_test(test_logbin_edges_hold_their_values),
 		cmocka_unit_test(test_coarse_edges_are_fine_edges),
@@ -406,6 +501,8 @@ main(void)
 		cmocka_unit_test(test_quantile_from_histogram),
 		cmocka_unit_test(test_quantile_single_value_is_exact),
 		cmocka_unit_test(test_linbins),
+		cmocka_unit_test(test_quantile_at_int64_max),
+		cmocka_unit_test(test_time_ticks_extremes),
 		cmocka_unit_test(test_loss_classes),
 		cmocka_unit_test(test_formats),
 	};

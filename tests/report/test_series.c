@@ -146,6 +146,41 @@ test_outage_breaks_at_session_change(void **state)
 	series_free(s);
 }
 
+/*
+ * A damaged history: sequence numbers through INT64_MAX, send times out of
+ * order or at the ends of int64_t. Runs continue through the wrap, never
+ * overflow, and a run whose times go backwards is no outage.
+ */
+static void
+test_hostile_runs(void **state)
+{
+	struct scale_grid g = { 0, 10 * SEC, 2 };
+	struct series *s = series_new(&g);
+	struct rec_probe rows[] = {
+		probe(1, INT64_MAX - 1, 1 * SEC, -1, REC_LOST),
+		probe(1, INT64_MAX, 2 * SEC, -1, REC_LOST),
+		probe(1, INT64_MIN, 3 * SEC, -1, REC_LOST),
+		probe(2, 0, INT64_MAX, -1, REC_LOST), probe(2, 1, 0, -1, REC_LOST),
+		probe(2, 2, INT64_MIN, -1, REC_LOST),
+		probe(3, 0, INT64_MIN, -1, REC_LOST), probe(3, 1, 0, -1, REC_LOST),
+		probe(3, 2, INT64_MAX, -1, REC_LOST),
+		probe(4, 0, 0, INT64_MAX, REC_ANSWERED),
+	};
+	size_t i;
+
+	(void)state;
+	assert_non_null(s);
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+		series_add(s, &rows[i]);
+	series_finish(s);
+	/* Session 1: 1 s to 3 s through the wrap; 2 and 3: no int64_t span. */
+	assert_int_equal(series_bucket(s, 0)->outage_ns, 2 * SEC);
+	assert_int_equal(series_bucket(s, -1)->outage_ns, 2 * SEC);
+	assert_int_equal(series_bucket(s, -1)->rtt_max, INT64_MAX);
+	assert_int_equal(series_quantile(s, -1, 0.5), INT64_MAX);
+	series_free(s);
+}
+
 int
 main(void)
 {
@@ -154,6 +189,7 @@ main(void)
 		cmocka_unit_test(test_quantiles_of_a_bucket),
 		cmocka_unit_test(test_outage_runs),
 		cmocka_unit_test(test_outage_breaks_at_session_change),
+		cmocka_unit_test(test_hostile_runs),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
