@@ -111,7 +111,7 @@ keylog(const struct client *c, const struct probe *p)
 	}
 	n = (size_t)snprintf(line, sizeof(line), "PKTMON_STAMP_KEY %u %u ",
 	    p->ssid, net_addr_port(&p->local));
-	for (i = 0; i < sizeof(p->key.k); i++) {
+	for (i = 0; i < p->key.len; i++) {
 		line[n++] = hex[p->key.k[i] >> 4];
 		line[n++] = hex[p->key.k[i] & 0xf];
 	}

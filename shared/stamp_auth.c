@@ -40,10 +40,12 @@ stamp_mac_new(const struct stamp_key *key)
 	struct stamp_mac *m;
 	EVP_MAC *alg;
 
+	if (key->len == 0 || key->len > STAMP_KEY_MAX)
+		return NULL;
 	if ((alg = hmac_alg()) == NULL || (m = calloc(1, sizeof(*m))) == NULL)
 		return NULL;
 	if ((m->ctx = EVP_MAC_CTX_new(alg)) == NULL ||
-	    EVP_MAC_init(m->ctx, key->k, STAMP_KEY_LEN, params) != 1) {
+	    EVP_MAC_init(m->ctx, key->k, key->len, params) != 1) {
 		stamp_mac_free(m);
 		return NULL;
 	}
@@ -102,49 +104,110 @@ stamp_auth_verify(struct stamp_mac *m, const uint8_t *pkt, size_t len)
 	return 0;
 }
 
+static int
+key_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+static unsigned
+key_nibble(char c)
+{
+	return isdigit((unsigned char)c) ? (unsigned)(c - '0') :
+	    (unsigned)(tolower((unsigned char)c) - 'a' + 10);
+}
+
+int
+stamp_key_parse(const char *hex, struct stamp_key *key, char *why,
+    size_t whylen)
+{
+	const char *s = hex;
+	size_t digits = 0;
+	unsigned char c;
+
+	memset(key, 0, sizeof(*key));
+	while (key_space(*s))
+		s++;
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+		s += 2;
+	for (; *s != '\0'; s++) {
+		if (key_space(*s))
+			continue;
+		c = (unsigned char)*s;
+		if (!isxdigit(c)) {
+			if (isprint(c))
+				snprintf(why, whylen, "'%c' at position %zu is not a hex "
+				    "digit", c, (size_t)(s - hex) + 1);
+			else
+				snprintf(why, whylen, "octet 0x%02x at position %zu is not "
+				    "a hex digit", c, (size_t)(s - hex) + 1);
+			goto bad;
+		}
+		if (digits / 2 < STAMP_KEY_MAX)
+			key->k[digits / 2] = (uint8_t)(key->k[digits / 2] << 4 |
+			    key_nibble(*s));
+		digits++;
+	}
+	if (digits == 0)
+		snprintf(why, whylen, "empty: no hex digits");
+	else if (digits % 2 != 0)
+		snprintf(why, whylen, "an odd number of hex digits (%zu): each octet "
+		    "takes two", digits);
+	else if (digits / 2 > STAMP_KEY_MAX)
+		snprintf(why, whylen, "too long: %zu octets (at most %d)", digits / 2,
+		    STAMP_KEY_MAX);
+	else {
+		key->len = digits / 2;
+		return 0;
+	}
+bad:
+	stamp_key_wipe(key);
+	return PM_E_FORMAT;
+}
+
 int
 stamp_key_from_hex(const char *hex, struct stamp_key *key)
 {
-	size_t i;
-	unsigned v;
+	char why[96];
 
-	while (*hex == ' ' || *hex == '\t' || *hex == '\n')
-		hex++;
-	for (i = 0; i < STAMP_KEY_LEN; i++, hex += 2) {
-		if (!isxdigit((unsigned char)hex[0]) || !isxdigit((unsigned char)hex[1]) ||
-		    sscanf(hex, "%2x", &v) != 1)
-			return PM_E_FORMAT;
-		key->k[i] = (uint8_t)v;
-	}
-	while (*hex == ' ' || *hex == '\t' || *hex == '\n' || *hex == '\r')
-		hex++;
-	return *hex == '\0' ? 0 : PM_E_FORMAT;
+	return stamp_key_parse(hex, key, why, sizeof(why));
 }
 
 int
 stamp_key_load(const char *path, struct stamp_key *key, char *err, size_t errlen)
 {
-	char buf[256];
+	/* Room for the longest key in hex with a line break every 2 digits. */
+	char buf[8 * STAMP_KEY_MAX + 64], why[96];
 	FILE *f = fopen(path, "r");
 	size_t n;
-	int r;
+	int r, more;
 
 	if (f == NULL) {
 		snprintf(err, errlen, "cannot read key file %s", path);
 		return PM_E_SYS;
 	}
 	n = fread(buf, 1, sizeof(buf) - 1, f);
+	more = n == sizeof(buf) - 1 && fgetc(f) != EOF;
 	fclose(f);
 	buf[n] = '\0';
-	r = stamp_key_from_hex(buf, key);
+	if (more) {
+		snprintf(why, sizeof(why), "too long: over %zu characters", n);
+		r = PM_E_FORMAT;
+	} else if (memchr(buf, '\0', n) != NULL) {
+		snprintf(why, sizeof(why), "octet 0x00 at position %zu is not a hex "
+		    "digit", strlen(buf) + 1);
+		r = PM_E_FORMAT;
+	} else
+		r = stamp_key_parse(buf, key, why, sizeof(why));
 	OPENSSL_cleanse(buf, sizeof(buf));
 	if (r != 0)
-		snprintf(err, errlen, "key file %s: want 64 hex digits", path);
+		snprintf(err, errlen, "key file %s: %s (want the HMAC key in hex, 1 "
+		    "to %d octets)", path, why, STAMP_KEY_MAX);
 	return r;
 }
 
 void
 stamp_key_wipe(struct stamp_key *key)
 {
-	OPENSSL_cleanse(key->k, sizeof(key->k));
+	OPENSSL_cleanse(key, sizeof(*key));
 }

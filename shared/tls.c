@@ -428,10 +428,11 @@ tls_conn_stamp_key(struct tls_conn *c, uint16_t ssid, const uint8_t nonce[16],
 	context[0] = (uint8_t)(ssid >> 8);
 	context[1] = (uint8_t)ssid;
 	memcpy(context + 2, nonce, 16);
-	if (SSL_export_keying_material(c->ssl, key->k, sizeof(key->k),
+	if (SSL_export_keying_material(c->ssl, key->k, STAMP_KEY_LEN,
 	    STAMP_EXPORTER_LABEL, sizeof(STAMP_EXPORTER_LABEL) - 1,
 	    context, sizeof(context), 1) != 1)
 		return PM_E_TLS;
+	key->len = STAMP_KEY_LEN;
 	return 0;
 }
 

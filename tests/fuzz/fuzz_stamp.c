@@ -14,7 +14,7 @@
 static volatile uint64_t sink;
 
 /* Key 00 01 .. 1f; tests/fuzz/gen_corpus.py signs with the same. */
-static const struct stamp_key fuzz_key = { {
+static const struct stamp_key fuzz_key = { STAMP_KEY_LEN, {
 	0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15,
 	16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31,
 } };

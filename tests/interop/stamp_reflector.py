@@ -10,7 +10,7 @@ with scapy's STAMP layers (scapy.contrib.stamp); scapy has no authenticated
 layout, so the 112-octet packets of RFC 8762 §4.2.2/§4.3.2 are read and
 written with struct at the offsets of those sections, and their HMAC
 (HMAC-SHA-256 over octets 0-95, first 16 octets, §4.4) comes from Python's
-hmac module. Octets past the base packet (RFC 8972 TLVs) are copied back,
+hmac module, with a key of any length. Octets past the base packet (RFC 8972 TLVs) are copied back,
 so the reply has the size of the probe.
 
 Stateful (the default): the reflector's sequence number is its own count
@@ -225,14 +225,18 @@ def mac(key, pkt):
 
 
 def load_key(path):
+    """The HMAC key in hex, of any length (HMAC takes any, RFC 2104): white
+    space ignored, an optional 0x in front."""
     text = "".join(open(path).read().split())
-    if len(text) != 64:
-        sys.exit("stamp_reflector: %s: want 64 hex digits, got %d characters"
-                 % (path, len(text)))
+    if text[:2] in ("0x", "0X"):
+        text = text[2:]
     try:
-        return bytes.fromhex(text)
+        key = bytes.fromhex(text)
     except ValueError:
         sys.exit("stamp_reflector: %s: not hexadecimal" % path)
+    if not key:
+        sys.exit("stamp_reflector: %s: empty key" % path)
+    return key
 
 
 def positive(s):
@@ -247,7 +251,7 @@ def main():
     ap.add_argument("--bind", default="127.0.0.1")
     ap.add_argument("--port", type=positive, default=862, help="0: any free port")
     ap.add_argument("--mode", choices=("unauth", "auth"), default="unauth")
-    ap.add_argument("--key-file", help="64 hex digits (auth mode)")
+    ap.add_argument("--key-file", help="the HMAC key in hex, any length (auth mode)")
     ap.add_argument("--stateless", action="store_true")
     ap.add_argument("--drop-every", type=positive, default=0, metavar="N",
                     help="leave every Nth valid probe unanswered")

@@ -9,10 +9,12 @@
 #                    channel, whose numbering it does not trust
 #   auth             --stamp-key-file: 30/30, and the reflector verified the
 #                    30 probe HMACs with its own code
+#   auth-short-key   the same with a 5-octet key (HMAC takes any length),
+#                    written "0x..." across two lines
 #   auth-wrong-key   the reflector signs with another key: 30 bad replies,
 #                    0 received, and the client ends normally (exit 1: loss)
 . "$(dirname "$0")/../lib/common.sh"
-pm_init stamp-reflector 20
+pm_init stamp-reflector 32
 pm_need_binaries "$PM_CLIENT"
 "$PM_PY" -c 'import scapy.contrib.stamp' 2>/dev/null ||
 	skip "python3-scapy is not installed (needed by stamp_reflector.py)"
@@ -159,6 +161,17 @@ want "auth: session probe size" 112 "$(sql auth 'SELECT size FROM sessions')"
 want "auth: probe HMACs the reflector rejected" 0 "$(rstat bad_hmac)"
 case_end auth
 
+# 3b. A 5-octet key, as another STAMP implementation may be given.
+printf '0x0102\n030405\n' >"$PM_TMP/short-key"
+chmod 600 "$PM_TMP/short-key"
+reflector auth-short-key --mode auth --key-file "$PM_TMP/short-key"
+client auth-short-key 0 --stamp-key-file "$PM_TMP/short-key"
+reflector_done auth-short-key
+answered auth-short-key stamp-plain-auth
+sender_ok auth-short-key
+want "auth-short-key: probe HMACs the reflector rejected" 0 "$(rstat bad_hmac)"
+case_end auth-short-key
+
 # 4. The reflector holds another key and answers anyway (signing with it).
 reflector auth-wrong-key --mode auth --key-file "$PM_TMP/wrong-key" --reply-bad-hmac
 client auth-wrong-key 1 --stamp-key-file "$PM_TMP/key"
@@ -180,5 +193,6 @@ pm_check_sanitizers
 ms=$((($(date +%s%N) - T0) / 1000000))
 pass "independent reflector: plain stateful $N/$N (median RTT ${rtt_us} us); stateless" \
 	"drop-every 5: 24/$N answered, 6 lost, direction unknown (fate 5, seq $lost_seqs);" \
-	"authenticated $N/$N, $N probe HMACs verified by the reflector; wrong key: 0 received," \
+	"authenticated $N/$N, $N probe HMACs verified by the reflector (also with a 5-octet" \
+	"key); wrong key: 0 received," \
 	"$N bad replies, exit 1; $ms ms"

@@ -17,6 +17,7 @@
 #                   and --stamp still need --db
 #   mistakes        -i 0 "must be greater than 0"; an unknown long option
 #                   names the nearest one (client and server)
+#   --stamp-key-file  a malformed key is refused saying what is wrong
 . "$(dirname "$0")/../lib/common.sh"
 pm_init cli 40
 pm_need_binaries "$PM_SERVER" "$PM_CLIENT"
@@ -121,6 +122,18 @@ refused server-listn "unknown option --listn; did you mean --listen?" \
 printf 'icmp = 127.0.0.1\nintervall = 1\n' >"$PM_TMP/typo.conf"
 refused file-typo "line 2: unknown setting 'intervall'; did you mean interval?" \
 	"$PM_CLIENT" --config "$PM_TMP/typo.conf"
+printf '0x0a0b0\n' >"$PM_TMP/odd.key"
+refused key-odd "--stamp-key-file: key file $PM_TMP/odd.key: an odd number of hex digits (5): each octet takes two" \
+	"$PM_CLIENT" --stamp 127.0.0.1 --db "$PM_TMP/none.db" --stamp-key-file "$PM_TMP/odd.key"
+printf '0a0b\n0g\n' >"$PM_TMP/g.key"
+refused key-g "key file $PM_TMP/g.key: 'g' at position 7 is not a hex digit" \
+	"$PM_CLIENT" --stamp 127.0.0.1 --db "$PM_TMP/none.db" --stamp-key-file "$PM_TMP/g.key"
+: >"$PM_TMP/empty.key"
+refused key-empty "key file $PM_TMP/empty.key: empty: no hex digits" \
+	"$PM_CLIENT" --stamp 127.0.0.1 --db "$PM_TMP/none.db" --stamp-key-file "$PM_TMP/empty.key"
+head -c 129 /dev/zero | od -v -An -tx1 | tr -d ' \n' >"$PM_TMP/long.key"
+refused key-long "key file $PM_TMP/long.key: too long: 129 octets (at most 128)" \
+	"$PM_CLIENT" --stamp 127.0.0.1 --db "$PM_TMP/none.db" --stamp-key-file "$PM_TMP/long.key"
 
 icmp_ok=1
 if [[ $(id -u) -ne 0 ]]; then

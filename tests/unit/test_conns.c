@@ -31,6 +31,7 @@ stub_stamp_key(struct tls_conn *tc, uint16_t ssid, const uint8_t nonce[16],
 	(void)ssid;
 	(void)nonce;
 	memset(key->k, 0x5a, sizeof(key->k));
+	key->len = STAMP_KEY_LEN;
 	return st.key_r;
 }
 

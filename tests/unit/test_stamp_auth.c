@@ -4,6 +4,8 @@
  * `openssl dgst -sha256 -mac HMAC`, which agree) and are fixed here.
  */
 #include "check.h"
+#include <unistd.h>
+
 #include "../../shared/stamp_auth.c"
 
 /* Hex with optional spaces, into exactly n octets. */
@@ -57,7 +59,9 @@ static void
 load(const struct vector *v, struct stamp_key *key, uint8_t pkt[STAMP_AUTH_LEN],
     uint8_t mac[STAMP_HMAC_LEN])
 {
+	memset(key, 0, sizeof(*key));
 	unhex(v->key, key->k, STAMP_KEY_LEN);
+	key->len = STAMP_KEY_LEN;
 	unhex(v->pkt, pkt, STAMP_HMAC_OFF);
 	unhex(v->mac, mac, STAMP_HMAC_LEN);
 }
@@ -215,13 +219,192 @@ test_short(void **state)
 static void
 test_wipe(void **state)
 {
-	static const uint8_t zero[STAMP_KEY_LEN];
+	static const struct stamp_key zero;
 	struct stamp_key key;
 
 	(void)state;
-	memset(key.k, 0xa5, sizeof(key.k));
+	memset(&key, 0xa5, sizeof(key));
 	stamp_key_wipe(&key);
-	check_mem("key after stamp_key_wipe", zero, key.k, sizeof(key.k));
+	check_mem("key after stamp_key_wipe", &zero, &key, sizeof(key));
+	check_done();
+}
+
+/*
+ * HMAC takes keys of any length (RFC 2104): a shorter one is padded, a
+ * longer one than the 64-octet block hashed first. MACs from Python's hmac
+ * and `openssl dgst -sha256 -mac HMAC -macopt hexkey:...`, over the first
+ * vector's packet.
+ */
+static const struct len_vector {
+	size_t len;		/* key octets 0, 1, 2 ... or as below */
+	const char *key;	/* NULL: octets 00, 01, 02 ... */
+	const char *mac;
+} len_vectors[] = {
+	{ 1, "42", "883df9f3ea79a6683745158b25228831" },
+	{ 5, "0102030405", "3ec846c8cc8f9c2ef2e7930ce7464f0e" },
+	{ 64, NULL, "12b54a79378c06bbf38d5b59217dd0e7" },
+	{ 65, NULL, "eeb11b2afe9447e81b9a0298f7c35e3c" },
+	{ 128, NULL, "b2d6b7b219926569ecc03b2aa0fbf9ce" },
+};
+
+static void
+test_key_lengths(void **state)
+{
+	uint8_t pkt[STAMP_AUTH_LEN], mac[STAMP_HMAC_LEN];
+	struct stamp_key key, unused;
+	size_t i, j;
+
+	(void)state;
+	for (i = 0; i < NELEM(len_vectors); i++) {
+		const struct len_vector *v = &len_vectors[i];
+
+		load(&vectors[0], &unused, pkt, mac);
+		memset(&key, 0, sizeof(key));
+		key.len = v->len;
+		for (j = 0; j < v->len; j++)
+			key.k[j] = (uint8_t)j;
+		if (v->key != NULL)
+			unhex(v->key, key.k, v->len);
+		unhex(v->mac, mac, STAMP_HMAC_LEN);
+		if (check_err(desc("sign with a %zu-octet key", v->len), 0,
+		    with_key(&key, pkt, sizeof(pkt), 1)))
+			check_mem(desc("HMAC with a %zu-octet key", v->len), mac,
+			    pkt + STAMP_HMAC_OFF, STAMP_HMAC_LEN);
+		check_err(desc("verify with a %zu-octet key", v->len), 0,
+		    with_key(&key, pkt, sizeof(pkt), 0));
+		/* The length is part of the key: one octet less is another key. */
+		key.len--;
+		if (key.len > 0)
+			check_err(desc("verify with the key cut to %zu octets",
+			    key.len), PM_E_AUTH, with_key(&key, pkt, sizeof(pkt), 0));
+	}
+	/* No key, or more than the type holds: no context. */
+	key.len = 0;
+	if (stamp_mac_new(&key) != NULL)
+		check_fail("stamp_mac_new with a 0-octet key: expected NULL");
+	key.len = STAMP_KEY_MAX + 1;
+	if (stamp_mac_new(&key) != NULL)
+		check_fail("stamp_mac_new with a %d-octet key: expected NULL",
+		    STAMP_KEY_MAX + 1);
+	check_done();
+}
+
+/* Key files as people write them, and what is said about bad ones. */
+static const struct hex_case {
+	const char *text;
+	const char *key;	/* hex of the key read, NULL when refused */
+	const char *why;	/* the message when refused */
+} hex_cases[] = {
+	{ "0102030405", "0102030405", NULL },
+	{ "0102030405\n", "0102030405", NULL },
+	{ "  0x0102030405\r\n", "0102030405", NULL },
+	{ "0X0a0B0c", "0a0b0c", NULL },
+	{ "01 02 03\n04\t05\n", "0102030405", NULL },
+	{ "42", "42", NULL },
+	{ "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f",
+	    "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f",
+	    NULL },
+	{ "", NULL, "empty: no hex digits" },
+	{ " \n\t", NULL, "empty: no hex digits" },
+	{ "0x", NULL, "empty: no hex digits" },
+	{ "0x\n", NULL, "empty: no hex digits" },
+	{ "012", NULL, "an odd number of hex digits (3): each octet takes two" },
+	{ "01 02 0", NULL, "an odd number of hex digits (5): each octet takes two" },
+	{ "0102g3", NULL, "'g' at position 5 is not a hex digit" },
+	{ "  0x01:02", NULL, "':' at position 7 is not a hex digit" },
+	{ "0x0x01", NULL, "'x' at position 4 is not a hex digit" },
+	{ "\x01" "02", NULL, "octet 0x01 at position 1 is not a hex digit" },
+};
+
+static void
+test_from_hex(void **state)
+{
+	struct stamp_key key;
+	uint8_t want[STAMP_KEY_MAX];
+	char why[128], big[2 * (STAMP_KEY_MAX + 1) + 1];
+	size_t i, n;
+	int r;
+
+	(void)state;
+	for (i = 0; i < NELEM(hex_cases); i++) {
+		const struct hex_case *c = &hex_cases[i];
+		const char *what = desc("stamp_key_parse(case %zu)", i);
+
+		why[0] = '\0';
+		r = stamp_key_parse(c->text, &key, why, sizeof(why));
+		if (c->key == NULL) {
+			if (check_err(what, PM_E_FORMAT, r))
+				check_str(what, c->why, why);
+			check_u64(desc("%s: length after a refusal", what), 0, key.len);
+			continue;
+		}
+		if (!check_err(what, 0, r))
+			continue;
+		n = strlen(c->key) / 2;
+		unhex(c->key, want, n);
+		check_u64(desc("%s: length", what), n, key.len);
+		check_mem(desc("%s: octets", what), want, key.k, n);
+	}
+	/* The longest key, and one octet more. */
+	for (i = 0; i < 2 * STAMP_KEY_MAX; i++)
+		big[i] = "0123456789abcdef"[i % 16];
+	big[i] = '\0';
+	check_err("a key of STAMP_KEY_MAX octets", 0,
+	    stamp_key_parse(big, &key, why, sizeof(why)));
+	check_u64("a key of STAMP_KEY_MAX octets: length", STAMP_KEY_MAX, key.len);
+	memcpy(big + i, "ab", 3);
+	if (check_err("a key of STAMP_KEY_MAX + 1 octets", PM_E_FORMAT,
+	    stamp_key_parse(big, &key, why, sizeof(why))))
+		check_str("a key of STAMP_KEY_MAX + 1 octets", desc("too long: %d "
+		    "octets (at most %d)", STAMP_KEY_MAX + 1, STAMP_KEY_MAX), why);
+	check_done();
+}
+
+/* stamp_key_load: a file's bytes, and the one line naming it. */
+static void
+test_load(void **state)
+{
+	static const struct {
+		const char *bytes;
+		size_t len;
+		int ret;
+		const char *err;	/* after "key file PATH: "; NULL: 5 octets read */
+	} files[] = {
+		{ "0a0b0c0d0e\n", 11, 0, NULL },
+		{ "0a0b\0" "0c", 7, PM_E_FORMAT,
+		    "octet 0x00 at position 5 is not a hex digit" },
+		{ "0a0b0c0d0", 9, PM_E_FORMAT,
+		    "an odd number of hex digits (9): each octet takes two" },
+		{ "\n", 1, PM_E_FORMAT, "empty: no hex digits" },
+	};
+	char path[32], err[256], want[256];
+	struct stamp_key key;
+	size_t i;
+	FILE *f;
+	int fd;
+
+	(void)state;
+	for (i = 0; i < NELEM(files); i++) {
+		const char *what = desc("stamp_key_load(file %zu)", i);
+
+		strcpy(path, "/tmp/pktmon-test-key.XXXXXX");
+		if ((fd = mkstemp(path)) < 0 || (f = fdopen(fd, "w")) == NULL ||
+		    fwrite(files[i].bytes, 1, files[i].len, f) != files[i].len ||
+		    fclose(f) != 0)
+			fail_msg("cannot write a key file for the test");
+		err[0] = '\0';
+		if (check_err(what, files[i].ret, stamp_key_load(path, &key, err,
+		    sizeof(err))) && files[i].err != NULL) {
+			snprintf(want, sizeof(want), "key file %s: %s (want the HMAC "
+			    "key in hex, 1 to %d octets)", path, files[i].err,
+			    STAMP_KEY_MAX);
+			check_str(what, want, err);
+		} else if (files[i].err == NULL)
+			check_u64(desc("%s: length", what), 5, key.len);
+		unlink(path);
+	}
+	check_err("stamp_key_load(a missing file)", PM_E_SYS,
+	    stamp_key_load("/nonexistent/pktmon-key", &key, err, sizeof(err)));
 	check_done();
 }
 
@@ -234,6 +417,9 @@ main(void)
 		cmocka_unit_test(test_reuse),
 		cmocka_unit_test(test_short),
 		cmocka_unit_test(test_wipe),
+		cmocka_unit_test(test_key_lengths),
+		cmocka_unit_test(test_from_hex),
+		cmocka_unit_test(test_load),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
