@@ -15,6 +15,7 @@
 #include "tls.h"
 
 #define BAD_REPLIES_WARN 10	/* failed replies, none good: say so */
+#define SILENT_WARN 10		/* --stamp: probes lost, no reply at all: say so */
 
 int
 probe_open(struct probe *p, int family, const struct net_origin *from)
@@ -33,9 +34,46 @@ probe_open(struct probe *p, int family, const struct net_origin *from)
 	return 0;
 }
 
+/*
+ * Once per plain session: probes time out and nothing at all came back. A
+ * reflector that is not there, does not know this client, or wants the
+ * other mode drops probes in silence, which otherwise looks like a path
+ * losing all of them.
+ */
+static void
+probe_silent(struct probe *p)
+{
+	const struct fate_counts *n = fate_counts(p->fate);
+	char addr[NET_ADDRSTRLEN];
+
+	if (!p->plain || p->warned_silent || p->got_reply || p->bad_replies ||
+	    n->lost_fwd + n->lost_bwd + n->lost_unknown + n->lost_pending <
+	    SILENT_WARN)
+		return;
+	p->warned_silent = 1;
+	net_addr_str(&p->remote, addr, sizeof(addr));
+	log_warnx("no reply from %s after %d probes: is it a STAMP reflector, "
+	    "does it allow this client (a pktmon server needs --stamp-allow), "
+	    "and %s?", addr, SILENT_WARN, p->mode == STAMP_AUTH ?
+	    "does it hold this key (--stamp-key-file)" :
+	    "does it expect authenticated mode (--stamp-key-file)");
+}
+
+/* A probe timed out: the engine hears of it after the check above. */
+static void
+probe_lost_cb(void *arg, const struct fate_row *row)
+{
+	struct probe *p = arg;
+
+	probe_silent(p);
+	if (p->ev.lost != NULL)
+		p->ev.lost(p->ev.arg, row);
+}
+
 static int
 probe_track(struct probe *p, int64_t timeout_ns, const struct fate_events *ev)
 {
+	struct fate_events mine = *ev;
 	uint64_t ring;
 
 	/* Without transmit stamps RTT starts at the send call: still correct,
@@ -51,7 +89,12 @@ probe_track(struct probe *p, int64_t timeout_ns, const struct fate_events *ev)
 		return PM_E_SYS;
 	/* The window holds two timeouts of probes plus slack for late replies. */
 	ring = (uint64_t)(3 * timeout_ns / (p->interval_ns ? p->interval_ns : 1)) + 64;
-	if ((p->fate = fate_new(timeout_ns, ring, ev)) == NULL)
+	/* The engine's callbacks take the probe as their argument, so its
+	 * lost() can pass through here first. */
+	p->ev = *ev;
+	if (ev->arg == p)
+		mine.lost = probe_lost_cb;
+	if ((p->fate = fate_new(timeout_ns, ring, &mine)) == NULL)
 		return PM_E_NOMEM;
 	p->st = PROBE_ACTIVE;
 	return 0;

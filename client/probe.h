@@ -54,6 +54,8 @@ struct probe {
 	uint64_t local_unsynced;	/* replies to probes sent without ours */
 	uint64_t bad_replies;		/* wrong size, SSID or HMAC: dropped */
 	int warned_mtu;			/* said once that probes do not fit */
+	int warned_silent;		/* --stamp: said once that nothing answers */
+	struct fate_events ev;		/* the engine's; lost() passes through probe.c */
 	int poll_replies;		/* replies read at each send, not on arrival */
 	int64_t tx_window;		/* how long after its encoding a stamp is a probe's */
 	int rx_timestamping;		/* receive stamps by SO_TIMESTAMPING */
