@@ -123,6 +123,40 @@ def parse_corpus():
     return c
 
 
+def icmp_corpus():
+    def echo(typ, ident, seq, payload_len=8, code=0, magic=b"PKTM", seq16=None):
+        if seq16 is None:
+            seq16 = seq & 0xFFFF
+        body = magic + be(seq, 4) + bytes(range(16, 16 + payload_len - 8))
+        return struct.pack(">BBHHH", typ, code, 0, ident, seq16) + body
+
+    def ipv4(payload, ttl=57, ihl=5):
+        hdr = struct.pack(">BBHHHBBH4s4s", 0x40 | ihl, 0, 20 + len(payload), 0,
+                          0, ttl, 1, 0, bytes([192, 0, 2, 10]),
+                          bytes([198, 51, 100, 7]))
+        return hdr + bytes(ihl * 4 - 20) + payload
+
+    # The first octet: bit 0 ICMPv6, bit 1 an IPv4 header in front.
+    c = {}
+    c["v4-reply"] = b"\x00" + echo(0, 0x1234, 7, 56)
+    c["v4-reply-ip"] = b"\x02" + ipv4(echo(0, 0x1234, 0x12345678, 56))
+    c["v4-reply-ip-options"] = b"\x02" + ipv4(echo(0, 1, 2), ttl=1, ihl=15)
+    c["v4-ip-ihl-short"] = b"\x02" + ipv4(echo(0, 1, 2))[:1] + b"\x44" + bytes(30)
+    c["v4-ip-not-4"] = b"\x02" + b"\x60" + ipv4(echo(0, 1, 2))[1:]
+    c["v4-ip-truncated"] = b"\x02" + ipv4(echo(0, 1, 2))[:30]
+    c["v6-reply"] = b"\x01" + echo(129, 0xFFFF, 0xFFFFFFFF, 8)
+    c["v6-request"] = b"\x01" + echo(128, 1, 1)
+    c["v4-request"] = b"\x00" + echo(8, 1, 1)
+    c["v4-reply-code-1"] = b"\x00" + echo(0, 1, 1, code=1)
+    c["v4-bad-magic"] = b"\x00" + echo(0, 1, 1, magic=b"PING")
+    c["v4-seq-mismatch"] = b"\x00" + echo(0, 1, 0x10001, seq16=2)
+    c["v4-reply-15"] = b"\x00" + echo(0, 1, 1)[:15]
+    c["v4-reply-16"] = b"\x00" + echo(0, 1, 1)[:16]
+    c["flag-only"] = b"\x03"
+    c["empty"] = b""
+    return c
+
+
 # Report histories: see the input format in fuzz_report.c. V is a tag octet
 # and its value.
 I64_MAX = (1 << 63) - 1
@@ -316,6 +350,7 @@ def main():
     write("ctl", ctl_corpus())
     write("stamp", stamp_corpus())
     write("parse", parse_corpus())
+    write("icmp", icmp_corpus())
     write("report", report_corpus())
 
 
