@@ -28,10 +28,10 @@ stop_begin(struct client *c, const char *why)
 	c->stopping = 1;
 	ev_timer_stop(c->send_tfd);
 	session_retire(c);
-	/* Replies may take up to the loss timeout; the close exchange a bit. */
+	/* Replies may take up to the loss timeout; the close exchange a bit.
+	 * Without a control channel too: probes in flight still get their
+	 * replies (the server lets the session linger). */
 	c->stop_deadline = mono_ns() + c->o->timeout_ns + CLOSE_WAIT_NS;
-	if (c->ctl == NULL && !serverless(c))
-		ev_stop(c->ev);
 }
 
 static void tick(struct client *c, int64_t now);
@@ -122,8 +122,11 @@ drain_check(struct client *c, int64_t now)
 			old_remove(c, i--);
 			session_finish(c, p, "stopped", 0, 0);
 		} else if (p->st == PROBE_DRAINING && c->ctl == NULL &&
-		    now - p->stop_mono >= ORPHAN_NS) {
-			/* No channel to close it over for this long. */
+		    (now - p->stop_mono >= ORPHAN_NS || (c->stopping &&
+		    (now - p->stop_mono >= c->o->timeout_ns ||
+		    fate_next_deadline(p->fate) < 0)))) {
+			/* No channel to close it over for this long, or at exit
+			 * once its replies are in. */
 			old_remove(c, i--);
 			session_finish(c, p, "aborted", 0, 0);
 		} else if (p->st == PROBE_DRAINING && c->ctl != NULL &&
@@ -170,6 +173,11 @@ tick(struct client *c, int64_t now)
 		stop_begin(c, "deadline reached");
 	if (c->next != NULL && c->ctl != NULL && now - c->next_asked_mono > GRANT_WAIT_NS)
 		ctl_lost(c, "server granted no session in 10 s");
+	/* A session that could not be started is asked for again, once a
+	 * second, while the channel is up. */
+	if (c->ctl != NULL && c->next == NULL && c->cur == NULL && !c->stopping &&
+	    now - c->next_asked_mono > NS_PER_SEC)
+		session_open(c);
 	if (c->stopping && ((c->cur == NULL && c->nold == 0) || now > c->stop_deadline))
 		ev_stop(c->ev);
 }
@@ -313,7 +321,10 @@ client_teardown(struct client *c)
 	/* Every slot has its fate now: an episode still open ends here. */
 	if (c->det != NULL)
 		episode_flush(c->det);
-	hooks_drain(mono_ns() + c->o->hook_limit_ns + 2 * NS_PER_SEC);
+	/* Each waiting event may take its time limit; a second signal cuts
+	 * it short. */
+	hooks_drain(mono_ns() + (int64_t)hooks_pending() * (c->o->hook_limit_ns +
+	    NS_PER_SEC));
 }
 
 static int

@@ -99,6 +99,13 @@ struct client {
 	uint64_t ep_host_drops;		/* host drops when it began */
 	const char *episode_renewal;	/* reason of its last renewal, or NULL */
 	enum episode_class last_class;
+	/* Episodes that ended lately, so directions learnt after the end
+	 * still reach their stored rows. */
+	struct closed_episode {
+		int64_t id, start_ns, end_ns;
+		struct history_episode he;
+	} closed[4];
+	unsigned nclosed;
 	int64_t renew_asked_mono;	/* a renewal awaits its grant since, or 0 */
 	int64_t next_asked_mono;	/* when next was asked for */
 	int64_t run_start;		/* mono ns the run began: -w counts from here */

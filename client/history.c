@@ -512,7 +512,8 @@ history_open(const char *path, int durability_full, struct history **out,
 	    -1, SQLITE_PREPARE_PERSISTENT, &h->ins_probe, NULL) != SQLITE_OK ||
 	    history_int(h, "SELECT coalesce(max(id), 0) FROM sessions",
 	    &h->last_session) != 0 || history_int(h, "SELECT coalesce(max(id), 0) "
-	    "FROM renewals", &h->last_renewal) != 0) {
+	    "FROM renewals", &h->last_renewal) != 0 || history_int(h,
+	    "SELECT coalesce(max(id), 0) FROM episodes", &h->last_episode) != 0) {
 		snprintf(err, errlen, "history %s: %s", path, sqlite3_errmsg(h->db));
 		r = PM_E_DB;
 		goto fail;
@@ -688,14 +689,17 @@ history_renewal_failed(struct history *h, int64_t id, const char *why)
 	return meta_push(h, &m);
 }
 
-int
+int64_t
 history_episode(struct history *h, const struct history_episode *e)
 {
-	struct meta m = { "INSERT INTO episodes (server, start_ns, end_ns, "
+	int64_t id = ++h->last_episode;
+	struct meta m = { "INSERT INTO episodes (id, server, start_ns, end_ns, "
 	    "close_ns, slots, lost, lost_forward, lost_backward, lost_unknown, "
-	    "unsent, class, renewals) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-	    0, { { 0, 0, 0, "" } } };
+	    "unsent, late, class, renewals) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+	    "?, ?, ?, ?)", 0, { { 0, 0, 0, "" } } };
+	int r;
 
+	meta_int(&m, id);
 	meta_text(&m, e->server);
 	meta_int(&m, e->start_ns);
 	meta_int(&m, e->end_ns);
@@ -706,8 +710,24 @@ history_episode(struct history *h, const struct history_episode *e)
 	meta_int(&m, (int64_t)e->lost_bwd);
 	meta_int(&m, (int64_t)e->lost_unknown);
 	meta_int(&m, (int64_t)e->unsent);
+	meta_int(&m, (int64_t)e->late);
 	meta_text(&m, e->class);
 	meta_int(&m, (int64_t)e->renewals);
+	r = meta_push(h, &m);
+	return r < 0 ? r : id;
+}
+
+int
+history_episode_directions(struct history *h, int64_t id,
+    const struct history_episode *e)
+{
+	struct meta m = { "UPDATE episodes SET lost_forward = ?, lost_backward = ?, "
+	    "lost_unknown = ? WHERE id = ?", 0, { { 0, 0, 0, "" } } };
+
+	meta_int(&m, (int64_t)e->lost_fwd);
+	meta_int(&m, (int64_t)e->lost_bwd);
+	meta_int(&m, (int64_t)e->lost_unknown);
+	meta_int(&m, id);
 	return meta_push(h, &m);
 }
 

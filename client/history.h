@@ -43,7 +43,7 @@ struct history_renewal {
 struct history_episode {
 	const char *server;
 	int64_t start_ns, end_ns, close_ns;	/* close_ns -1: none */
-	uint64_t slots, lost, lost_fwd, lost_bwd, lost_unknown, unsent;
+	uint64_t slots, lost, lost_fwd, lost_bwd, lost_unknown, unsent, late;
 	const char *class;
 	uint64_t renewals;
 };
@@ -80,8 +80,11 @@ int history_renewal_first_reply(struct history *h, int64_t id, int64_t t_ns);
 int history_renewal_after(struct history *h, int64_t id, double loss_after_pct);
 /* The renewal will get no session: why. */
 int history_renewal_failed(struct history *h, int64_t id, const char *why);
-/* A loss episode that ended. */
-int history_episode(struct history *h, const struct history_episode *e);
+/* A loss episode that ended: its id (> 0), or a PM_E_* code. */
+int64_t history_episode(struct history *h, const struct history_episode *e);
+/* The directions of an episode's losses, learnt after it ended. */
+int history_episode_directions(struct history *h, int64_t id,
+    const struct history_episode *e);
 
 /* Rows dropped because the buffer was full while the database failed. */
 uint64_t history_unstored(const struct history *h);

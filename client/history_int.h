@@ -50,6 +50,7 @@ struct history {
 	sqlite3 *db;			/* owned by the writer thread once it runs */
 	sqlite3_stmt *ins_probe;
 	int64_t last_session, last_renewal;	/* ids handed out so far */
+	int64_t last_episode;
 	pthread_t thread;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;

@@ -70,6 +70,9 @@ hooks_init(const char *cmd, int64_t limit_ns)
 {
 	command = cmd;
 	limit = limit_ns;
+	/* Inherited as ignored, children would be reaped by the kernel and
+	 * waitpid() would never see the one running. */
+	signal(SIGCHLD, SIG_DFL);
 }
 
 void
@@ -100,6 +103,7 @@ start_next(int64_t now)
 	char *argv[] = { "sh", "-c", (char *)command, NULL };
 	struct hook_event *e = &queue[qhead];
 	posix_spawnattr_t attr;
+	sigset_t none, dfl;
 	size_t i, base = 0;
 	char **envp;
 	int r;
@@ -114,7 +118,15 @@ start_next(int64_t now)
 	for (i = 0; i < e->n; i++)
 		envp[base + i] = e->var[i];
 	posix_spawnattr_init(&attr);
-	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
+	/* The command gets a plain signal state: the client blocks SIGINT
+	 * and SIGTERM (they go to its signalfd) and ignores SIGPIPE. */
+	sigemptyset(&none);
+	sigemptyset(&dfl);
+	sigaddset(&dfl, SIGPIPE);
+	posix_spawnattr_setsigmask(&attr, &none);
+	posix_spawnattr_setsigdefault(&attr, &dfl);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP |
+	    POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
 	posix_spawnattr_setpgroup(&attr, 0);
 	r = posix_spawn(&child, "/bin/sh", NULL, &attr, argv, envp);
 	posix_spawnattr_destroy(&attr);
@@ -134,7 +146,9 @@ hooks_tick(int64_t now)
 	int status;
 
 	if (child > 0) {
-		if (waitpid(child, &status, WNOHANG) == child)
+		pid_t r = waitpid(child, &status, WNOHANG);
+
+		if (r == child || (r < 0 && errno == ECHILD))
 			child = -1;
 		else if (!killed && limit > 0 && now - child_start > limit) {
 			if (!warned_slow++)
@@ -148,13 +162,30 @@ hooks_tick(int64_t now)
 		start_next(now);
 }
 
+size_t
+hooks_pending(void)
+{
+	return qlen + (child > 0);
+}
+
+/* A second SIGINT or SIGTERM, waiting (blocked, for the signalfd). */
+static int
+stop_asked(void)
+{
+	sigset_t p;
+
+	return sigpending(&p) == 0 && (sigismember(&p, SIGINT) == 1 ||
+	    sigismember(&p, SIGTERM) == 1);
+}
+
 void
 hooks_drain(int64_t deadline)
 {
 	struct timespec ts = { 0, 10 * 1000 * 1000 };
 	int64_t now;
 
-	while ((child > 0 || qlen > 0) && (now = mono_ns()) < deadline) {
+	while ((child > 0 || qlen > 0) && (now = mono_ns()) < deadline &&
+	    !stop_asked()) {
 		hooks_tick(now);
 		nanosleep(&ts, NULL);
 	}
@@ -163,4 +194,6 @@ hooks_drain(int64_t deadline)
 		(void)waitpid(child, NULL, 0);
 		child = -1;
 	}
+	if (qlen > 0)
+		log_warnx("--on-loss: %zu events not run at exit", qlen);
 }

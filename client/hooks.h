@@ -27,7 +27,10 @@ void hooks_init(const char *cmd, int64_t limit_ns);
 void hooks_push(const struct hook_var *vars, size_t n);
 /* Reap, kill what overran, start the next; call from a timer. */
 void hooks_tick(int64_t now_mono);
-/* At exit: run what is queued, each within the limit, until deadline. */
+/* Events waiting or running. */
+size_t hooks_pending(void);
+/* At exit: run what is queued, each within the limit, until deadline or a
+ * second SIGINT/SIGTERM; says how many were left. */
 void hooks_drain(int64_t deadline_mono);
 
 #endif

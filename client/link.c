@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "engine.h"
 
@@ -147,9 +148,8 @@ ctl_lost(struct client *c, const char *why)
 	ctlc_free(c->ctl);
 	c->ctl = NULL;
 	engine_ctl_state(c, 0);
-	if (c->stopping)
-		ev_stop(c->ev);
-	else
+	/* Stopping: the loop ends when the sessions' replies are in (tick). */
+	if (!c->stopping)
 		reconnect_schedule(c);
 }
 
@@ -236,13 +236,18 @@ reconnect_join(struct client *c)
 {
 	struct reconn *x = c->reconn;
 
-	if (x == NULL)
-		return;
-	pthread_join(c->reconn_thr, NULL);
-	if (x->r == 0)
-		ctlc_free(x->ctl);
-	free(x);
-	c->reconn = NULL;
+	if (x != NULL) {
+		pthread_join(c->reconn_thr, NULL);
+		if (x->r == 0)
+			ctlc_free(x->ctl);
+		free(x);
+		c->reconn = NULL;
+	}
+	if (c->reconn_fd >= 0) {
+		ev_del(c->ev, c->reconn_fd);
+		close(c->reconn_fd);
+		c->reconn_fd = -1;
+	}
 }
 
 static void

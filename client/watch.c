@@ -62,7 +62,8 @@ episode_say(struct client *c, const struct episode *e, int end,
     enum episode_class k)
 {
 	char id[24], lost[24], pct[16], start[24], endt[24], dur[24], ren[24];
-	char fwd[24], bwd[24], unk[24], uns[24], slots[24], ssid[16], sid[24];
+	char fwd[24], bwd[24], unk[24], uns[24], late[24], slots[24], ssid[16];
+	char sid[24];
 	char when[40];
 	int64_t span = e->end_ns - e->start_ns;
 	struct hook_var v[] = {
@@ -76,6 +77,7 @@ episode_say(struct client *c, const struct episode *e, int end,
 		{ "PKTMON_RENEWALS", ren }, { "PKTMON_DB", c->o->db ? c->o->db : "" },
 		{ "PKTMON_LOST_FORWARD", fwd }, { "PKTMON_LOST_BACKWARD", bwd },
 		{ "PKTMON_LOST_UNKNOWN", unk }, { "PKTMON_UNSENT", uns },
+		{ "PKTMON_LATE", late },
 		{ "PKTMON_RENEWAL_REASON",
 		    c->episode_renewal ? c->episode_renewal : "none" },
 	};
@@ -95,6 +97,7 @@ episode_say(struct client *c, const struct episode *e, int end,
 	snprintf(bwd, sizeof(bwd), "%llu", (unsigned long long)e->fate[PM_FATE_LOST_BWD]);
 	snprintf(unk, sizeof(unk), "%llu", (unsigned long long)ep_unknown(e));
 	snprintf(uns, sizeof(uns), "%llu", (unsigned long long)e->fate[PM_FATE_UNSENT]);
+	snprintf(late, sizeof(late), "%llu", (unsigned long long)e->fate[PM_FATE_LATE]);
 	fmt_utc(e->start_ns, when, sizeof(when));
 	if (!end)
 		out_event("loss episode %llu started at %s", (unsigned long long)
@@ -102,13 +105,15 @@ episode_say(struct client *c, const struct episode *e, int end,
 	else
 		out_event("loss episode %llu ended: %s, %.1f s from %s, %llu of %llu "
 		    "slots lost (%s %%: %llu forward, %llu backward, %llu unknown, "
-		    "%llu unsent), %llu renewals", (unsigned long long)c->episode_id,
+		    "%llu unsent, %llu late), %llu renewals",
+		    (unsigned long long)c->episode_id,
 		    episode_class_name(k), span / 1e9, when,
 		    (unsigned long long)e->lost, (unsigned long long)e->probes, pct,
 		    (unsigned long long)e->fate[PM_FATE_LOST_FWD],
 		    (unsigned long long)e->fate[PM_FATE_LOST_BWD],
 		    (unsigned long long)ep_unknown(e),
 		    (unsigned long long)e->fate[PM_FATE_UNSENT],
+		    (unsigned long long)e->fate[PM_FATE_LATE],
 		    (unsigned long long)c->ep_renewals);
 	hooks_push(v, sizeof(v) / sizeof(v[0]));
 }
@@ -133,6 +138,7 @@ on_episode_close(void *arg, const struct episode *e)
 	struct client *c = arg;
 	struct history_episode he;
 	enum episode_class k = classify(c, e);
+	int64_t id;
 
 	c->last_class = k;
 	episode_say(c, e, 1, k);
@@ -147,9 +153,19 @@ on_episode_close(void *arg, const struct episode *e)
 	he.lost_bwd = e->fate[PM_FATE_LOST_BWD];
 	he.lost_unknown = ep_unknown(e);
 	he.unsent = e->fate[PM_FATE_UNSENT];
+	he.late = e->fate[PM_FATE_LATE];
 	he.class = episode_class_name(k);
 	he.renewals = c->ep_renewals;
-	storage_check(c, history_episode(c->hist, &he));
+	id = history_episode(c->hist, &he);
+	storage_check(c, (int)(id < 0 ? id : 0));
+	if (id > 0) {
+		struct closed_episode *ce = &c->closed[c->nclosed++ % 4];
+
+		ce->id = id;
+		ce->start_ns = e->start_ns;
+		ce->end_ns = e->end_ns;
+		ce->he = he;
+	}
 	c->episode_id = 0;
 }
 
@@ -180,15 +196,63 @@ on_settled(void *arg, uint64_t slot, int64_t wall, unsigned fate, int64_t rtt)
 	episode_feed(c->det, wall, fate);
 }
 
+/* A count of an episode's row by fate (directions and late only). */
+static uint64_t *
+he_count(struct history_episode *he, unsigned fate)
+{
+	switch (fate) {
+	case PM_FATE_LOST_FWD:
+		return &he->lost_fwd;
+	case PM_FATE_LOST_BWD:
+		return &he->lost_bwd;
+	case PM_FATE_LOST:
+		return &he->lost_unknown;
+	case PM_FATE_LATE:
+		return &he->late;
+	default:
+		return NULL;
+	}
+}
+
+/* A slot of an episode that already ended changed between bad fates (its
+ * direction came with the reflector's final count): its row follows. */
+static void
+closed_refate(struct client *c, int64_t wall, unsigned from, unsigned to)
+{
+	unsigned i;
+
+	for (i = 0; i < 4 && i < c->nclosed; i++) {
+		struct closed_episode *ce = &c->closed[i];
+		uint64_t *f, *t;
+
+		if (ce->id <= 0 || wall < ce->start_ns || wall > ce->end_ns)
+			continue;
+		if ((f = he_count(&ce->he, from)) == NULL ||
+		    (t = he_count(&ce->he, to)) == NULL || *f == 0)
+			return;
+		(*f)--;
+		(*t)++;
+		storage_check(c, history_episode_directions(c->hist, ce->id, &ce->he));
+		return;
+	}
+}
+
 static void
 on_refate(void *arg, uint64_t slot, int64_t wall, unsigned from, unsigned to)
 {
 	struct client *c = arg;
 
 	(void)slot;
-	if (pm_fate_is_loss(from) && !pm_fate_is_loss(to))
+	if (pm_fate_is_loss(from) && !pm_fate_is_loss(to)) {
 		c->settled_lost--;	/* a late reply: not loss after all */
-	episode_refate(c->det, wall, from, to);
+		if (c->period_lost > 0)
+			c->period_lost--;
+	}
+	if (episode_current(c->det) != NULL &&
+	    wall >= episode_current(c->det)->start_ns)
+		episode_refate(c->det, wall, from, to);
+	else if (episode_bad(from) && episode_bad(to))
+		closed_refate(c, wall, from, to);
 }
 
 void

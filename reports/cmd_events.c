@@ -138,13 +138,14 @@ json_episode(struct events *ev, const struct episode *e)
 	report_json_str(stdout, ev->server);
 	printf(", \"start_ns\": %lld, \"end_ns\": %lld, \"probes\": %llu, \"lost\": %llu, "
 	    "\"lost_forward\": %llu, \"lost_backward\": %llu, \"lost_unknown\": %llu, "
-	    "\"unsent\": %llu, \"class\": \"%s\", \"outage\": ",
+	    "\"unsent\": %llu, \"late\": %llu, \"class\": \"%s\", \"outage\": ",
 	    (long long)e->start_ns, (long long)e->end_ns,
 	    (unsigned long long)e->probes, (unsigned long long)e->lost,
 	    (unsigned long long)e->fate[REC_LOST_FORWARD],
 	    (unsigned long long)e->fate[REC_LOST_BACKWARD],
 	    (unsigned long long)e->fate[REC_LOST],
-	    (unsigned long long)e->fate[REC_UNSENT], cls);
+	    (unsigned long long)e->fate[REC_UNSENT],
+	    (unsigned long long)e->fate[REC_LATE], cls);
 	if (e->outage_probes > 0)
 		printf("{\"start_ns\": %lld, \"end_ns\": %lld, \"probes\": %llu}",
 		    (long long)e->outage_start_ns, (long long)e->outage_end_ns,

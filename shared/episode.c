@@ -27,6 +27,12 @@ struct episode_det {
 	int64_t run_end;
 };
 
+int
+episode_bad(unsigned fate)
+{
+	return pm_fate_is_loss(fate) || fate == PM_FATE_LATE;
+}
+
 void
 episode_defaults(struct episode_params *p)
 {
@@ -117,7 +123,7 @@ add_loss(struct episode_det *d, int64_t sent_ns, unsigned f)
 void
 episode_feed(struct episode_det *d, int64_t sent_ns, unsigned f)
 {
-	if (pm_fate_is_loss(f)) {
+	if (episode_bad(f)) {
 		add_loss(d, sent_ns, f);
 		return;
 	}
@@ -142,9 +148,9 @@ episode_refate(struct episode_det *d, int64_t sent_ns, unsigned from,
 	if (d->state != EP_OPEN || sent_ns < d->cur.start_ns || from >= PM_FATES ||
 	    to >= PM_FATES || d->cur.fate[from] == 0)
 		return;
-	/* Only a change between losses keeps the episode's shape; a loss that
-	 * turned late stays counted as the loss it was when it was fed. */
-	if (!pm_fate_is_loss(from) || !pm_fate_is_loss(to))
+	/* Only a change between bad slots keeps the episode's shape (a loss
+	 * learns its direction, or turns late). */
+	if (!episode_bad(from) || !episode_bad(to))
 		return;
 	d->cur.fate[from]--;
 	d->cur.fate[to]++;

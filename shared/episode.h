@@ -3,8 +3,12 @@
  * output, --on-loss, metrics and history, and by pktmon-report's events and
  * graphs. Feed probe slots in slot order with their fate (shared/fates.h).
  *
- * An episode starts at a lost slot (lost in any direction, or unsent) and
- * ends at the last loss before EPISODE_QUIET consecutive received slots;
+ * A slot is bad when no reply came within the loss timeout: lost (in any
+ * direction), unsent, or late (its reply came after the timeout; not a
+ * loss in the loss %, but the path failed it in time, and a live client
+ * cannot know it was late when it decides). An episode starts at a bad
+ * slot and ends at the last bad one before EPISODE_QUIET consecutive
+ * slots answered in time;
  * replies between its losses belong to it. Its span is its first and last
  * lost slot. Its longest run of consecutive losses is an outage when it
  * lasts at least outage_min_ns and outage_min_probes slots. Pure: no clock,
@@ -35,7 +39,7 @@ struct episode {
 	int64_t close_ns;	/* send time of the reply that closed it; -1 at end of data */
 	uint64_t probes;	/* slots from start to end */
 	uint64_t fate[PM_FATES];
-	uint64_t lost;
+	uint64_t lost;		/* bad slots: lost, unsent and late */
 	/* The longest run of consecutive losses, when it is an outage. */
 	uint64_t outage_probes;	/* 0: no outage in this episode */
 	int64_t outage_start_ns;
@@ -44,6 +48,8 @@ struct episode {
 
 struct episode_det;
 
+/* No reply in time: the episode rule's bad slot. */
+int episode_bad(unsigned fate);
 /* The default parameters every consumer uses. */
 void episode_defaults(struct episode_params *p);
 /*

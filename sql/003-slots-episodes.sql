@@ -21,7 +21,8 @@ ALTER TABLE sessions ADD COLUMN unsent INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE renewals ADD COLUMN failed TEXT;
 
 -- One row per loss episode, as the client saw it live (the same rule as
--- pktmon-report's: shared/episode.h). Times are send times of slots.
+-- pktmon-report's: shared/episode.h). Times are send times of slots. The
+-- directions are updated when they are learnt after the episode ended.
 CREATE TABLE episodes (
     id             INTEGER PRIMARY KEY,
     server         TEXT NOT NULL,
@@ -29,11 +30,13 @@ CREATE TABLE episodes (
     end_ns         INTEGER NOT NULL,       -- last lost slot
     close_ns       INTEGER,                -- the slot that closed it (NULL: run ended inside it)
     slots          INTEGER NOT NULL,       -- slots from start to end
-    lost           INTEGER NOT NULL,       -- lost_forward + lost_backward + lost_unknown + unsent
+    lost           INTEGER NOT NULL,       -- lost_forward + lost_backward + lost_unknown + unsent + late
     lost_forward   INTEGER NOT NULL,
     lost_backward  INTEGER NOT NULL,
     lost_unknown   INTEGER NOT NULL,       -- direction not known when the episode ended
     unsent         INTEGER NOT NULL,
+    late           INTEGER NOT NULL,       -- timed out, answered later: a bad slot for the
+                                           -- episode rule, not a loss in the loss %
     class          TEXT NOT NULL,          -- 'transient', 'flow-specific', 'path-wide', 'outage', 'local'
     renewals       INTEGER NOT NULL        -- renewals asked for during it
 );
