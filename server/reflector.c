@@ -2,6 +2,8 @@
  * reflector: session table indexed directly by SSID (65,535 slots of one
  * pointer), so a lookup is one load, whatever the number of clients.
  */
+#include <netinet/in.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,6 +26,33 @@
  */
 #define BUCKET_MIN_BURST 32.0
 #define BUCKET_BURST_SEC 0.25
+/*
+ * Plain STAMP that is dropped is said in the log, once per source address
+ * and reason every PLAIN_NOTE_NS: a sender refused in silence sees only
+ * 100 % loss. The table is fixed; a source that finds its neighbourhood
+ * full of fresh entries goes unsaid, so spoofed sources write at most
+ * PLAIN_NOTES lines per period.
+ */
+#define PLAIN_NOTES 256		/* power of two */
+#define PLAIN_PROBE 4
+#define PLAIN_NOTE_NS (600 * NS_PER_SEC)
+
+enum plain_why {
+	PLAIN_NO_ALLOW,		/* the server has no --stamp-allow */
+	PLAIN_NOT_COVERED,	/* no --stamp-allow prefix covers the source */
+	PLAIN_UNAUTH,		/* unauthenticated, but a key is configured */
+	PLAIN_BAD_HMAC,
+	PLAIN_MALFORMED,	/* an Error Estimate multiplier of 0 */
+	PLAIN_RATE,
+	PLAIN_TABLE_FULL,
+};
+
+struct plain_note {
+	uint8_t addr[16];
+	uint8_t family;		/* 0: free */
+	uint8_t why;
+	int64_t at;		/* monotonic time it was last said */
+};
 
 struct refl_sess {
 	struct refl_terms t;
@@ -46,6 +75,7 @@ struct reflector {
 	struct refl_stats st;
 	struct refl_sess *tab[65536];
 	struct net_batch *b;		/* received datagrams, answered in place */
+	struct plain_note notes[PLAIN_NOTES];
 };
 
 struct reflector *
@@ -224,13 +254,151 @@ refl_send(struct reflector *r, struct refl_sess *s, const uint8_t *pkt,
 	r->st.reflected++;
 }
 
+/* The source address as a note's key (the port is left out). */
+static void
+plain_key(const struct net_addr *a, struct plain_note *k)
+{
+	memset(k, 0, sizeof(*k));
+	k->family = (uint8_t)a->ss.ss_family;
+	if (a->ss.ss_family == AF_INET6)
+		memcpy(k->addr, &((const struct sockaddr_in6 *)&a->ss)->sin6_addr, 16);
+	else
+		memcpy(k->addr, &((const struct sockaddr_in *)&a->ss)->sin_addr, 4);
+}
+
+/* 1 when a drop from this source for this reason is to be said now. */
+static int
+plain_note_due(struct reflector *r, const struct net_addr *from,
+    enum plain_why why, int64_t now)
+{
+	struct plain_note k, *n, *reuse = NULL;
+	uint32_t h = 2166136261u ^ (uint32_t)why, i;
+
+	plain_key(from, &k);
+	for (i = 0; i < sizeof(k.addr); i++)
+		h = (h ^ k.addr[i]) * 16777619u;	/* FNV-1a */
+	for (i = 0; i < PLAIN_PROBE; i++) {
+		n = &r->notes[(h + i) & (PLAIN_NOTES - 1)];
+		if (n->family == k.family && n->why == (uint8_t)why &&
+		    memcmp(n->addr, k.addr, sizeof(k.addr)) == 0) {
+			if (now - n->at < PLAIN_NOTE_NS)
+				return 0;
+			n->at = now;
+			return 1;
+		}
+		if (reuse == NULL && (n->family == 0 || now - n->at >= PLAIN_NOTE_NS))
+			reuse = n;
+	}
+	if (reuse == NULL)
+		return 0;
+	*reuse = k;
+	reuse->why = (uint8_t)why;
+	reuse->at = now;
+	return 1;
+}
+
+static const char *
+plain_why_str(enum plain_why why)
+{
+	switch (why) {
+	case PLAIN_NO_ALLOW:
+		return "not allowed: this server has no --stamp-allow, so it "
+		    "answers only the sessions of its own clients";
+	case PLAIN_NOT_COVERED:
+		return "not allowed: no --stamp-allow prefix covers this source";
+	case PLAIN_UNAUTH:
+		return "unauthenticated, but --stamp-key-file admits only "
+		    "authenticated senders (112 octets and more, HMAC with its key)";
+	case PLAIN_BAD_HMAC:
+		return "its HMAC does not match the --stamp-key-file key (another "
+		    "key, or sent unauthenticated)";
+	case PLAIN_MALFORMED:
+		return "malformed (an Error Estimate multiplier of 0)";
+	case PLAIN_RATE:
+		return "faster than the server's --min-interval allows (the excess "
+		    "is dropped)";
+	case PLAIN_TABLE_FULL:
+		return "the server's table of plain STAMP senders is full";
+	}
+	return "?";
+}
+
+/* Say why a plain STAMP packet was dropped, if not said lately. */
+static void
+plain_drop(struct reflector *r, const struct net_rx *rx, size_t len,
+    const struct stamp_msg *m, enum plain_why why)
+{
+	char host[NET_ADDRSTRLEN], ssid[48] = "";
+
+	if (!plain_note_due(r, &rx->from, why, mono_ns()))
+		return;
+	net_addr_host(&rx->from, host, sizeof(host));
+	/* An authenticated-size packet may be a pktmon probe of a session
+	 * that has ended: say so rather than call it plain for certain. */
+	if (m != NULL)
+		snprintf(ssid, sizeof(ssid), ", SSID %u, no session of this "
+		    "server", (unsigned)m->ssid);
+	log_info("dropped plain STAMP from %s (%zu octets%s): %s; said once "
+	    "per source and reason every %d minutes", host, len, ssid,
+	    plain_why_str(why), (int)(PLAIN_NOTE_NS / NS_PER_SEC / 60));
+}
+
+/*
+ * Which of openpeers' checks dropped pkt, from its counters. A packet of
+ * unauthenticated size that decodes as one fell to the authenticated mode;
+ * one that does not is no STAMP packet (-1: not worth a line).
+ */
+static int
+plain_open_why(const struct openpeers_stats *was,
+    const struct openpeers_stats *now, const uint8_t *pkt, size_t len)
+{
+	struct stamp_msg m;
+
+	if (now->rate_limited != was->rate_limited)
+		return PLAIN_RATE;
+	if (now->bad_hmac != was->bad_hmac)
+		return PLAIN_BAD_HMAC;
+	if (now->table_full != was->table_full)
+		return PLAIN_TABLE_FULL;
+	if (now->malformed == was->malformed || len < STAMP_UNAUTH_LEN)
+		return -1;
+	if (len < STAMP_AUTH_LEN &&
+	    stamp_decode_sender(pkt, len, STAMP_UNAUTH, &m) == 0)
+		return PLAIN_UNAUTH;
+	return PLAIN_MALFORMED;
+}
+
 /* A datagram that is no registered session's: an allowed plain sender's? */
 static void
 refl_open(struct reflector *r, uint8_t *pkt, size_t len, const struct net_rx *rx)
 {
-	if (openpeers_reflect(r->open, pkt, len, rx, mono_ns(), wall_ns()))
+	struct openpeers_stats was = *openpeers_stats(r->open);
+	int why;
+
+	if (openpeers_reflect(r->open, pkt, len, rx, mono_ns(), wall_ns())) {
 		refl_send(r, NULL, pkt, len, &rx->from,
 		    rx->tos >= 0 ? rx->tos & 0xfc : -1);
+		return;
+	}
+	if ((why = plain_open_why(&was, openpeers_stats(r->open), pkt, len)) >= 0)
+		plain_drop(r, rx, len, NULL, (enum plain_why)why);
+}
+
+/*
+ * STAMP from a source --stamp-allow does not let in. m is the packet read
+ * as authenticated (its SSID unknown), or NULL: then only a packet that
+ * reads as unauthenticated STAMP is said, not any stray datagram.
+ */
+static void
+refl_closed(struct reflector *r, const uint8_t *pkt, size_t len,
+    const struct net_rx *rx, const struct stamp_msg *m)
+{
+	struct stamp_msg u;
+
+	if (m == NULL && stamp_decode_sender(pkt, len, STAMP_UNAUTH, &u) != 0)
+		return;
+	plain_drop(r, rx, len, m, r->open == NULL ? PLAIN_NO_ALLOW :
+	    PLAIN_NOT_COVERED);
 }
 
 /* The checks, cheapest first; NULL means drop in silence. */
@@ -252,10 +420,14 @@ refl_admit(struct reflector *r, uint8_t *pkt, size_t len,
 		return NULL;
 	}
 	/* Too short, or malformed (an Error Estimate multiplier of 0). */
-	if (!decoded)
+	if (!decoded) {
+		refl_closed(r, pkt, len, rx, NULL);
 		return r->st.bad_length++, NULL;
-	if (s == NULL)
+	}
+	if (s == NULL) {
+		refl_closed(r, pkt, len, rx, m);
 		return r->st.unknown_ssid++, NULL;
+	}
 	if (len != s->t.size)
 		return r->st.bad_length++, NULL;
 	if (stamp_auth_verify(s->mac, pkt, len) != 0)

@@ -3,7 +3,8 @@
  * answers only probe sessions registered over the control channel, only to
  * the registered address and port, after the length and HMAC checks, with a
  * replay window and a token bucket per session. Everything else is dropped
- * in silence and counted.
+ * and counted; dropped plain STAMP is also said in the log, once per source
+ * and reason every 10 minutes, so a refused sender can learn why.
  */
 #ifndef PM_REFLECTOR_H
 #define PM_REFLECTOR_H
