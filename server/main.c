@@ -1,8 +1,10 @@
 /*
  * pktmon-server: settings, set-up, privilege drop, and the event loop.
  */
+#include <errno.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdnoreturn.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -149,6 +151,32 @@ extra_opt(int letter, void *arg)
 	}
 }
 
+/* The settings without a default, named when missing: "missing --key and --ca". */
+static void
+require_set(const struct server_conf *o)
+{
+	const struct { const char *name, *value; } req[] = {
+		{ "cert", o->cert }, { "key", o->key }, { "ca", o->ca },
+		{ "listen", o->listen },
+	};
+	const char *miss[4];
+	char list[64] = "";
+	size_t i, n = 0, len;
+
+	for (i = 0; i < sizeof(req) / sizeof(req[0]); i++)
+		if (req[i].value == NULL)
+			miss[n++] = req[i].name;
+	if (n == 0)
+		return;
+	for (i = 0; i < n; i++) {
+		len = strlen(list);
+		snprintf(list + len, sizeof(list) - len, "%s--%s",
+		    i == 0 ? "" : i + 1 == n ? " and " : ", ", miss[i]);
+	}
+	usage_error("missing %s: cert, key, ca and listen must be set, as options "
+	    "or in the --config file", list);
+}
+
 /* Config file first, then the command line over it. */
 static void
 parse_opts(int argc, char **argv, struct server_conf *o, struct cli_flags *f)
@@ -160,8 +188,7 @@ parse_opts(int argc, char **argv, struct server_conf *o, struct cli_flags *f)
 	    extra_opt, f, &config, err, sizeof(err)) != 0)
 		usage_error("%s", err);
 	o->config = (char *)config;
-	if (!o->cert || !o->key || !o->ca || !o->listen)
-		usage_error("cert, key, ca and listen must be set");
+	require_set(o);
 }
 
 static void
@@ -431,10 +458,24 @@ on_signal(struct ev *ev, int fd, uint32_t events, void *arg)
 	}
 }
 
+/*
+ * A bind that failed. Below net.ipv4.ip_unprivileged_port_start (1024 by
+ * default) the kernel refuses with EACCES, which alone reads as a
+ * permissions problem with some file.
+ */
+static noreturn void
+bind_failed(const char *what, uint16_t port)
+{
+	if (errno == EACCES && port < 1024)
+		fatalx(EXIT_SETUP, "cannot bind %s: binding port %u needs root or "
+		    "CAP_NET_BIND_SERVICE", what, (unsigned)port);
+	fatal(EXIT_SETUP, "cannot bind %s", what);
+}
+
 static void
 setup_sockets(struct server *s)
 {
-	char host[256], shown[NET_ADDRSTRLEN];
+	char host[256], shown[NET_ADDRSTRLEN], what[300];
 	struct net_addr a;
 	uint16_t port;
 
@@ -442,13 +483,17 @@ setup_sockets(struct server *s)
 		usage_error("invalid listen address '%s' (want ADDR:PORT)", s->o.listen);
 	if (net_resolve(host, port, SOCK_STREAM, &a) != 0)
 		fatalx(EXIT_SETUP, "cannot resolve listen address %s", host);
-	if ((s->lfd = net_tcp_listen(&a)) < 0)
-		fatal(EXIT_SETUP, "cannot listen on TCP %s", s->o.listen);
+	if ((s->lfd = net_tcp_listen(&a)) < 0) {
+		snprintf(what, sizeof(what), "TCP %s", s->o.listen);
+		bind_failed(what, port);
+	}
 	s->lim.udp_port = (uint16_t)(s->o.udp_port ? s->o.udp_port : port);
 	net_addr_set_port(&a, s->lim.udp_port);
-	if ((s->ufd = net_udp_open(a.ss.ss_family, &a, NULL)) < 0)
-		fatal(EXIT_SETUP, "cannot bind UDP port %u", s->lim.udp_port);
 	net_addr_str(&a, shown, sizeof(shown));
+	if ((s->ufd = net_udp_open(a.ss.ss_family, &a, NULL)) < 0) {
+		snprintf(what, sizeof(what), "UDP %s", shown);
+		bind_failed(what, s->lim.udp_port);
+	}
 	log_info("listening on tcp %s, udp reflector %s", s->o.listen, shown);
 }
 

@@ -6,6 +6,7 @@
  * store), hostname/IP checks on the client, and no session tickets or cache
  * so every connection presents and verifies a certificate.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,11 +32,13 @@ struct tls_ctx {
 
 struct tls_conn {
 	SSL *ssl;
+	int client;
 	int want_write;
 	size_t outlen;
 	uint8_t out[TLS_OUTBUF];
 	char err[256];
 	char peer[128];
+	char expect[128];	/* the name a client asked for, for messages */
 };
 
 static int
@@ -130,6 +133,38 @@ tls_ctx_load(SSL_CTX *ctx, enum tls_role role, const char *cert,
 	return 0;
 }
 
+/*
+ * Our own certificate must be fit for our role: the peer refuses one that is
+ * not with an alert that names nothing, so say it here, before any
+ * connection (and at pktmon-server -n).
+ */
+static int
+tls_ctx_own_purpose(SSL_CTX *ctx, enum tls_role role, const char *path,
+    char *err, size_t errlen)
+{
+	X509 *x = SSL_CTX_get0_certificate(ctx);
+	int server = role == TLS_ROLE_SERVER;
+	const char *what = server ? "server" : "client";
+	uint32_t xku;
+
+	if (x == NULL)
+		return 0;
+	xku = X509_get_extended_key_usage(x);	/* UINT32_MAX: no EKU, any use */
+	if (xku != UINT32_MAX && !(xku & (server ? XKU_SSL_SERVER : XKU_SSL_CLIENT))) {
+		snprintf(err, errlen, "%s is not a %s certificate (no %s)", path,
+		    what, server ? "serverAuth" : "clientAuth");
+		return PM_E_TLS;
+	}
+	if (X509_check_purpose(x, server ? X509_PURPOSE_SSL_SERVER :
+	    X509_PURPOSE_SSL_CLIENT, 0) != 1) {
+		snprintf(err, errlen, "%s is not a %s certificate (its key usage "
+		    "or certificate type does not allow TLS %s authentication)",
+		    path, what, what);
+		return PM_E_TLS;
+	}
+	return 0;
+}
+
 int
 tls_ctx_new(enum tls_role role, const struct tls_files *f, struct tls_ctx **out,
     char *err, size_t errlen)
@@ -154,8 +189,9 @@ tls_ctx_new(enum tls_role role, const struct tls_files *f, struct tls_ctx **out,
 		return PM_E_TLS;
 	}
 	if ((r = tls_ctx_load(t->ctx, role, f->cert, f->key, f->ca, err,
-	    errlen)) != 0 || (f->crl && (r = tls_ctx_crl(t->ctx, f->crl, err,
-	    errlen)) != 0)) {
+	    errlen)) != 0 ||
+	    (r = tls_ctx_own_purpose(t->ctx, role, f->cert, err, errlen)) != 0 ||
+	    (f->crl && (r = tls_ctx_crl(t->ctx, f->crl, err, errlen)) != 0)) {
 		tls_ctx_free(t);
 		return r;
 	}
@@ -208,6 +244,8 @@ tls_conn_new(struct tls_ctx *t, int fd, const char *expect, struct tls_conn **ou
 	if (t->role == TLS_ROLE_CLIENT) {
 		if (expect == NULL || tls_conn_expect(c->ssl, expect) != 0)
 			goto fail;
+		c->client = 1;
+		snprintf(c->expect, sizeof(c->expect), "%s", expect);
 		SSL_set_connect_state(c->ssl);
 	} else
 		SSL_set_accept_state(c->ssl);
@@ -226,6 +264,173 @@ tls_conn_free(struct tls_conn *c)
 	SSL_free(c->ssl);
 	OPENSSL_cleanse(c->out, sizeof(c->out));
 	free(c);
+}
+
+/* Append to buf (a NUL-terminated string of size len), cutting at the end. */
+static void
+tls_append(char *buf, size_t len, const char *s)
+{
+	size_t n = strlen(buf);
+
+	if (n + 1 < len)
+		snprintf(buf + n, len - n, "%s", s);
+}
+
+/* "localhost, 127.0.0.1, ::1": x's DNS and IP names, or its CN without any. */
+static void
+tls_cert_names(X509 *x, char *buf, size_t len)
+{
+	GENERAL_NAMES *sans = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL);
+	char one[INET6_ADDRSTRLEN + 1];
+	const GENERAL_NAME *g;
+	int i, n = 0;
+
+	buf[0] = '\0';
+	for (i = 0; sans != NULL && i < sk_GENERAL_NAME_num(sans); i++) {
+		g = sk_GENERAL_NAME_value(sans, i);
+		one[0] = '\0';
+		if (g->type == GEN_DNS)
+			snprintf(one, sizeof(one), "%.*s",
+			    ASN1_STRING_length(g->d.dNSName),
+			    (const char *)ASN1_STRING_get0_data(g->d.dNSName));
+		else if (g->type == GEN_IPADD && (g->d.iPAddress->length == 4 ||
+		    g->d.iPAddress->length == 16))
+			(void)inet_ntop(g->d.iPAddress->length == 4 ? AF_INET :
+			    AF_INET6, g->d.iPAddress->data, one, sizeof(one));
+		if (one[0] == '\0')
+			continue;
+		tls_append(buf, len, n++ ? ", " : "");
+		tls_append(buf, len, one);
+	}
+	GENERAL_NAMES_free(sans);
+	/* The CN counts only without DNS names (RFC 6125), as X509_check_host. */
+	if (n == 0 && X509_NAME_get_text_by_NID(X509_get_subject_name(x),
+	    NID_commonName, buf, (int)len) < 0)
+		snprintf(buf, len, "no name");
+}
+
+/*
+ * Verification failed: say why in words. The common cases get what to
+ * check; the rest keep OpenSSL's text after "certificate verify failed:".
+ */
+static void
+tls_verify_words(struct tls_conn *c, long vr)
+{
+	STACK_OF(X509) *chain = SSL_get_peer_cert_chain(c->ssl);
+	const char *why = X509_verify_cert_error_string(vr);
+	char names[160];
+
+	switch (vr) {
+	case X509_V_ERR_HOSTNAME_MISMATCH:
+	case X509_V_ERR_IP_ADDRESS_MISMATCH:
+		/* On a client the chain starts with the server's own certificate. */
+		if (chain != NULL && sk_X509_num(chain) > 0) {
+			tls_cert_names(sk_X509_value(chain, 0), names, sizeof(names));
+			snprintf(c->err, sizeof(c->err), "server certificate names "
+			    "%s, not %s", names, c->expect);
+			return;
+		}
+		break;
+	case X509_V_ERR_INVALID_PURPOSE:
+		snprintf(c->err, sizeof(c->err), "certificate verify failed: %s "
+		    "(the %s's certificate is not a %s certificate: no %s)", why,
+		    c->client ? "server" : "client", c->client ? "server" : "client",
+		    c->client ? "serverAuth" : "clientAuth");
+		return;
+	case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
+	case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
+	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+	case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+		snprintf(c->err, sizeof(c->err), "certificate verify failed: %s "
+		    "(the %s's certificate does not chain to the --ca file)",
+		    why, c->client ? "server" : "client");
+		return;
+	}
+	snprintf(c->err, sizeof(c->err), "certificate verify failed: %s", why);
+}
+
+/*
+ * TLS alerts by number (RFC 8446 6.2) and what the peer's refusal means;
+ * cert: the alert is about our own certificate.
+ */
+static const struct {
+	int alert, cert;
+	const char *name, *means;
+} tls_alerts[] = {
+	{ 40, 0, "handshake_failure", "found no TLS parameters in common" },
+	{ 42, 1, "bad_certificate", NULL },
+	{ 43, 1, "unsupported_certificate", "not valid for this use" },
+	{ 44, 1, "certificate_revoked", "revoked (on its CRL)" },
+	{ 45, 1, "certificate_expired", "expired, or the CRL it checks against is out of date" },
+	{ 46, 1, "certificate_unknown", NULL },
+	{ 48, 1, "unknown_ca", "it does not chain to its CA file" },
+	{ 51, 0, "decrypt_error", "could not verify the handshake signature" },
+	{ 70, 0, "protocol_version", "does not speak TLS 1.3" },
+	{ 116, 0, "certificate_required", "wants a client certificate and got none" },
+};
+
+/* An alert the peer sent (OpenSSL reports it as reason 1000 + the alert). */
+static int
+tls_alert_words(struct tls_conn *c, int reason)
+{
+	const char *peer = c->client ? "server" : "client";
+	const char *me = c->client ? "client" : "server";
+	size_t i;
+
+	for (i = 0; i < sizeof(tls_alerts) / sizeof(tls_alerts[0]); i++) {
+		if (reason != SSL_AD_REASON_OFFSET + tls_alerts[i].alert)
+			continue;
+		if (tls_alerts[i].cert)
+			snprintf(c->err, sizeof(c->err), "the %s refused this %s's "
+			    "certificate%s%s (alert %s)", peer, me,
+			    tls_alerts[i].means ? ": " : "",
+			    tls_alerts[i].means ? tls_alerts[i].means : "",
+			    tls_alerts[i].name);
+		else
+			snprintf(c->err, sizeof(c->err), "the %s %s (alert %s)", peer,
+			    tls_alerts[i].means, tls_alerts[i].name);
+		return 1;
+	}
+	return 0;
+}
+
+/* A failure OpenSSL gives as an error code: in words, never the code. */
+static void
+tls_error_words(struct tls_conn *c, unsigned long e)
+{
+	int reason = ERR_GET_REASON(e), handshaking = !SSL_is_init_finished(c->ssl);
+	const char *text = ERR_reason_error_string(e);
+
+	if (ERR_GET_LIB(e) == ERR_LIB_SSL) {
+		if (reason == SSL_R_WRONG_VERSION_NUMBER ||
+		    reason == SSL_R_HTTP_REQUEST || reason == SSL_R_HTTPS_PROXY_REQUEST) {
+			snprintf(c->err, sizeof(c->err), c->client ?
+			    "this port is not a pktmon control port (is it HTTP or "
+			    "plain TCP?)" : "the peer does not speak TLS (an HTTP or "
+			    "plain TCP client?)");
+			return;
+		}
+		if (reason == SSL_R_UNEXPECTED_EOF_WHILE_READING && handshaking) {
+			snprintf(c->err, sizeof(c->err), c->client ?
+			    "the connection closed during the TLS handshake (is this a "
+			    "pktmon control port? a server at its connection limits "
+			    "closes new connections too)" :
+			    "the peer closed the connection during the TLS handshake");
+			return;
+		}
+		if (reason == SSL_R_UNSUPPORTED_PROTOCOL) {
+			snprintf(c->err, sizeof(c->err), "the %s offers no TLS 1.3, "
+			    "only older versions", c->client ? "server" : "client");
+			return;
+		}
+		if (tls_alert_words(c, reason))
+			return;
+	}
+	if (text != NULL)
+		snprintf(c->err, sizeof(c->err), "%s", text);
+	else
+		ERR_error_string_n(e, c->err, sizeof(c->err));
 }
 
 /* Map an SSL_* result to PM_E_* and remember why it failed. */
@@ -256,10 +461,9 @@ tls_result(struct tls_conn *c, int ret)
 	}
 	vr = SSL_get_verify_result(c->ssl);
 	if (vr != X509_V_OK)
-		snprintf(c->err, sizeof(c->err), "certificate verify failed: %s",
-		    X509_verify_cert_error_string(vr));
+		tls_verify_words(c, vr);
 	else
-		ERR_error_string_n(ERR_get_error(), c->err, sizeof(c->err));
+		tls_error_words(c, ERR_peek_last_error());
 	ERR_clear_error();
 	return PM_E_TLS;
 }

@@ -4,8 +4,9 @@
 #   not yet valid      alert 42 bad_certificate
 #   EKU serverAuth     alert 43 unsupported_certificate
 # Each is tried with openssl s_client (for the alert) and with pktmon-client
-# (exit 3); the server logs the reason, counts a failed handshake, creates
-# no session, and a good client is served right after.
+# (exit 3; with the serverAuth certificate exit 2, as pktmon-client refuses
+# it itself before connecting); the server logs the reason, counts a failed
+# handshake, creates no session, and a good client is served right after.
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/pki.sh"
 # shellcheck source=tests/hardening/hardening.sh
@@ -28,15 +29,16 @@ ca=$PM_TMP/ca
 
 before=$(pm_server_stats)
 
-# name, expected alert, what the server log must say
+# name, expected alert, pktmon-client's exit status, what the server log must say
 cases=(
-	"expired-client 45 certificate has expired"
-	"future-client 42 certificate is not yet valid"
-	"serverauth-client 43 unsuitable certificate purpose"
+	"expired-client 45 3 certificate has expired"
+	"future-client 42 3 certificate is not yet valid"
+	"serverauth-client 43 2 unsuitable certificate purpose"
 )
 summary=()
+handshakes=0
 for c in "${cases[@]}"; do
-	read -r name alert reason <<<"$c"
+	read -r name alert want reason <<<"$c"
 	hx_s_client "$PM_TMP/$name.s_client" "$HX_PORT" -cert "$ca/$name.crt" -key "$ca/$name.key"
 	got=$(hx_alert "$PM_TMP/$name.s_client")
 	[[ $got == "$alert" ]] ||
@@ -46,14 +48,19 @@ for c in "${cases[@]}"; do
 			"$(grep 'handshake failed' "$PM_TMP/server.log" | tail -n 2 | tr '\n' ' ')"
 	hx_run_client "$name-client" --server "127.0.0.1:$HX_PORT" --cert "$ca/$name.crt" \
 		--key "$ca/$name.key" --ca "$PM_PKI/ca.crt" -c 2 -i 0.05
-	expect_eq "pktmon-client with the $name certificate: exit status" 3 "$rc"
+	expect_eq "pktmon-client with the $name certificate: exit status" "$want" "$rc"
+	handshakes=$((handshakes + (want == 3 ? 2 : 1)))
 	summary+=("$name=alert$got/exit$rc")
 done
+grep -qxF "pktmon-client: $ca/serverauth-client.crt is not a client certificate (no clientAuth)" \
+	"$PM_TMP/serverauth-client-client.err" ||
+	fail "pktmon-client with a serverAuth certificate: expected it to say the file is not a client" \
+		"certificate (no clientAuth), got: $(cat "$PM_TMP/serverauth-client-client.err")"
 
 after=$(pm_server_stats)
 pm_log "$after"
-expect_eq "server handshake_failed after 3 refused certificates x 2 attempts" \
-	$(($(pm_stat "$before" handshake_failed) + 6)) "$(pm_stat "$after" handshake_failed)"
+expect_eq "server handshake_failed after 3 refused certificates (s_client, and pktmon-client where it connects)" \
+	$(($(pm_stat "$before" handshake_failed) + handshakes)) "$(pm_stat "$after" handshake_failed)"
 expect_eq "server sessions after the refused clients" 0 "$(pm_stat "$after" sessions)"
 expect_eq "server protocol_errors after the refused clients" \
 	"$(pm_stat "$before" protocol_errors)" "$(pm_stat "$after" protocol_errors)"
