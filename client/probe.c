@@ -257,8 +257,11 @@ probe_send(struct probe *p, unsigned n, uint64_t first_slot)
 		/* Each probe's own clock reads: the timestamp on the wire, and
 		 * the time its RTT and forward delay start from until the
 		 * kernel's transmit stamp (or the send call) moves them. */
-		mono = i == 0 ? first : mono_ns();
-		wall = wall_ns();
+		/* The two clocks as one instant: a gap between two plain reads
+		 * would come off this probe's forward delay. */
+		clock_pair(&mono, &wall);
+		if (i == 0)
+			first = mono;
 		if (probe_encode(p, pkt, mono, wall) != 0)
 			break;
 		/* Recorded before the call: one the kernel refuses becomes

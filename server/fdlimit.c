@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "fdlimit.h"
+#include "metrics.h"
 
 /*
  * Standard streams 3, epoll 1, TCP listener and UDP reflector 2, tick and
@@ -15,8 +16,8 @@
  * socket 1, and slack for the TLS library 3.
  */
 #define FD_FIXED 16
-/* Metrics: 16 connections, its listener, its own epoll and wake-up pipe. */
-#define FD_METRICS 20
+/* Metrics: its connections, listener, epoll, timer (shared/metrics.h). */
+#define FD_METRICS METRICS_FDS
 
 uint64_t
 fdlimit_needed(unsigned max_clients, unsigned max_preauth, int metrics)
