@@ -281,7 +281,7 @@ static void
 tls_cert_names(X509 *x, char *buf, size_t len)
 {
 	GENERAL_NAMES *sans = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL);
-	char one[INET6_ADDRSTRLEN + 1];
+	char one[256], *p;
 	const GENERAL_NAME *g;
 	int i, n = 0;
 
@@ -307,6 +307,9 @@ tls_cert_names(X509 *x, char *buf, size_t len)
 	if (n == 0 && X509_NAME_get_text_by_NID(X509_get_subject_name(x),
 	    NID_commonName, buf, (int)len) < 0)
 		snprintf(buf, len, "no name");
+	for (p = buf; *p != '\0'; p++)	/* bound for a log line and a terminal */
+		if ((unsigned char)*p < 0x20 || (unsigned char)*p > 0x7e)
+			*p = '?';
 }
 
 /*
