@@ -4,7 +4,7 @@
 #   a client whose --cert is the server's      "... is not a client certificate (no clientAuth)", exit 2
 #   a server whose --cert is a client's        "... is not a server certificate (no serverAuth)", exit 3, -n too
 #   a server certificate without the host      "server certificate names localhost, 127.0.0.1, ::1, not 127.0.0.2"
-#   (the same by DNS name)                     "server certificate names wrong.example, not localhost"
+#   (the same by a 54-octet DNS name)           "server certificate names LONG-NAME, not localhost", the name whole
 #   the client at an HTTP server / plain TCP   "this port is not a pktmon control port (is it HTTP or plain TCP?)"
 #   a client certificate from another CA       client: the server refused it (alert unknown_ca);
 #                                              server: it does not chain to the --ca file
@@ -18,11 +18,12 @@ pm_need_binaries "$PM_SERVER" "$PM_CLIENT"
 
 pki_make
 mapfile -t certs < <(pm_client_args)
-wrong=$PM_TMP/wrong	# same CA, a server certificate for wrong.example only
+long=a-rather-long-name-for-a-server.monitoring.example.net	# named whole
+wrong=$PM_TMP/wrong	# same CA, a server certificate for $long only
 mkdir -p "$wrong"
 cp "$PM_PKI/ca.crt" "$PM_PKI/ca.key" "$wrong/"
-"$PM_CERTS" "$wrong" --server-name wrong.example 2>"$PM_TMP/wrong.err" ||
-	fail "pktmon-certs --server-name wrong.example failed: $(tail -n 1 "$PM_TMP/wrong.err")"
+"$PM_CERTS" "$wrong" --server-name "$long" 2>"$PM_TMP/wrong.err" ||
+	fail "pktmon-certs --server-name $long failed: $(tail -n 1 "$PM_TMP/wrong.err")"
 chmod 755 "$wrong"
 foreign=$PM_TMP/foreign
 "$PM_CERTS" "$foreign" 2>"$PM_TMP/foreign.err" ||
@@ -86,8 +87,8 @@ expect_line "server certificate without 127.0.0.2" 3 \
 wport=$(pm_free_port 127.0.0.1)
 server_at wrong-name "$wrong" "127.0.0.1:$wport"
 client by-name localhost "$wport"
-expect_line "server certificate for wrong.example only" 3 \
-	"pktmon-client: server localhost (127.0.0.1:$wport): TLS handshake failed: server certificate names wrong.example, not localhost"
+expect_line "server certificate for $long only" 3 \
+	"pktmon-client: server localhost (127.0.0.1:$wport): TLS handshake failed: server certificate names $long, not localhost"
 
 # 3. The client at something that is not a pktmon control port.
 hport=$(pm_free_port 127.0.0.1)
