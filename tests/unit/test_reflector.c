@@ -26,7 +26,9 @@ terms(uint16_t ssid, uint32_t interval_us)
 	s4->sin_port = htons(40000);
 	s4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	t.peer.len = sizeof(*s4);
-	memset(t.key.k, 0x11, sizeof(t.key.k));
+	/* A session key as pktmon derives it: 32 octets. */
+	t.key.len = 32;
+	memset(t.key.k, 0x11, t.key.len);
 	t.size = 112;
 	t.interval_us = interval_us;
 	return t;
