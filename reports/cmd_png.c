@@ -85,8 +85,20 @@ make_grid(const struct report_opts *o, const struct report_data *d,
 	    ((int)o->width - LEFT_MARGIN) / PX_PER_BUCKET, least, g);
 }
 
+/* The first and last slot of the sessions drawn, in or out of the range. */
 static void
-fill_input(const struct report_opts *o, const struct report_data *d,
+history_extent(struct report_data *d, struct graph_input *in)
+{
+	struct query_filter all = d->f;
+
+	all.since_ns = INT64_MIN;
+	all.until_ns = INT64_MAX;
+	if (query_extent(d->q, &all, &in->first_ns, &in->last_ns) != 0)
+		in->first_ns = in->last_ns = -1;
+}
+
+static void
+fill_input(const struct report_opts *o, struct report_data *d,
     const struct series *s, const struct dist *dist, struct graph_input *in)
 {
 	memset(in, 0, sizeof(*in));
@@ -104,6 +116,7 @@ fill_input(const struct report_opts *o, const struct report_data *d,
 	in->until_ns = d->f.until_ns;
 	in->width = (int)o->width;
 	in->height = (int)o->height;
+	history_extent(d, in);
 }
 
 static int

@@ -2,6 +2,7 @@
  * frame: graph furniture. Sizes are fixed in logical pixels so that
  * --scale 2 draws the same picture at twice the resolution.
  */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -58,6 +59,9 @@ legend_swatch(struct frame *fr, double x, double y, const struct frame_key *k)
 	case FRAME_DASH:
 		plot_line(fr->p, x + 8, y - 7, x + 8, y + 7, 2, PLOT_DASHED, k->rgba);
 		return;
+	case FRAME_HATCH:
+		plot_hatch(fr->p, x, y - 6, 16, 12, FRAME_NODATA, FRAME_NODATA_LINE);
+		return;
 	case FRAME_TEXT_ONLY:
 		return;
 	}
@@ -104,7 +108,16 @@ frame_vx(const struct frame *fr, double u)
 double
 frame_y(const struct frame *fr, double v)
 {
-	return fr->y + fr->h - fr->h * (v - fr->v0) / (fr->v1 - fr->v0);
+	double f = (v - fr->v0) / (fr->v1 - fr->v0);
+
+	switch (fr->vscale) {
+	case FRAME_LINEAR:
+		break;
+	case FRAME_SQRT:
+		f = f > 0 ? sqrt(f) : 0;
+		break;
+	}
+	return fr->y + fr->h - fr->h * f;
 }
 
 static void
@@ -158,29 +171,62 @@ frame_value_xaxis(struct frame *fr, const char *label)
 	plot_text(fr->p, fr->x + fr->w / 2, fr->height - 4, &font_axis, label);
 }
 
-void
-frame_value_axis(struct frame *fr, const char *label)
+static void
+value_tick(struct frame *fr, double v, int decimals)
 {
-	struct plot_font f = frame_font_tick, vf = font_axis;
-	struct scale_ticks tk;
+	struct plot_font f = frame_font_tick;
+	double y = frame_y(fr, v);
 	char buf[32];
-	double y;
-	int i;
 
 	f.h = PLOT_RIGHT;
 	f.v = PLOT_MIDDLE;
-	if (scale_ticks(fr->v0, fr->v1, (int)(fr->h / 45) + 1, &tk) == 0) {
-		for (i = 0; i < tk.count; i++) {
-			y = frame_y(fr, tk.first + i * tk.step);
-			scale_fmt_value(tk.first + i * tk.step, tk.decimals, buf, sizeof(buf));
-			plot_line(fr->p, fr->x, y, fr->x + fr->w, y, 1, PLOT_SOLID, FRAME_GRID);
-			plot_line(fr->p, fr->x - 5, y, fr->x, y, 1, PLOT_SOLID, FRAME_AXIS);
-			plot_text(fr->p, fr->x - 8, y, &f, buf);
-		}
-	}
+	scale_fmt_value(v, decimals, buf, sizeof(buf));
+	plot_line(fr->p, fr->x, y, fr->x + fr->w, y, 1, PLOT_SOLID, FRAME_GRID);
+	plot_line(fr->p, fr->x - 5, y, fr->x, y, 1, PLOT_SOLID, FRAME_AXIS);
+	plot_text(fr->p, fr->x - 8, y, &f, buf);
+}
+
+static void
+value_label(struct frame *fr, const char *label)
+{
+	struct plot_font vf = font_axis;
+
 	vf.vertical = 1;
 	vf.v = PLOT_TOP;
 	plot_text(fr->p, 8, fr->y + fr->h / 2, &vf, label);
+}
+
+void
+frame_value_axis(struct frame *fr, const char *label)
+{
+	struct scale_ticks tk;
+	int i;
+
+	if (scale_ticks(fr->v0, fr->v1, (int)(fr->h / 45) + 1, &tk) == 0)
+		for (i = 0; i < tk.count; i++)
+			value_tick(fr, tk.first + i * tk.step, tk.decimals);
+	value_label(fr, label);
+}
+
+#define TICK_GAP 14	/* px between the centres of two value labels */
+
+void
+frame_value_ticks(struct frame *fr, const char *label, const double *ticks,
+    int n)
+{
+	double drawn[SCALE_MAX_TICKS];
+	int i, j, nd = 0;
+
+	for (i = 0; i < n && nd < SCALE_MAX_TICKS; i++) {
+		for (j = 0; j < nd; j++)
+			if (fabs(frame_y(fr, ticks[i]) - drawn[j]) < TICK_GAP)
+				break;
+		if (j < nd)
+			continue;
+		drawn[nd++] = frame_y(fr, ticks[i]);
+		value_tick(fr, ticks[i], ticks[i] == floor(ticks[i]) ? 0 : 1);
+	}
+	value_label(fr, label);
 }
 
 void

@@ -15,8 +15,12 @@
 #define FRAME_MUTED 0x606060ffu
 #define FRAME_GRID 0xe3e3e3ffu
 #define FRAME_AXIS 0x404040ffu
-#define FRAME_NODATA 0xe9e9e9ffu	/* stretches of time without probes */
+#define FRAME_NODATA 0xe9e9e9ffu	/* stretches of time without probes, */
+#define FRAME_NODATA_LINE 0xc2c2c2ffu	/* hatched with this */
 #define FRAME_RENEWAL 0x1f3d99ffu
+
+/* How values map to height: in proportion, or by their square root. */
+enum frame_vscale { FRAME_LINEAR, FRAME_SQRT };
 
 struct frame {
 	struct plot *p;
@@ -25,6 +29,7 @@ struct frame {
 	double x, y, w, h;	/* plot area */
 	int64_t t0, t1;		/* time axis */
 	double v0, v1;		/* value axis (vertical) */
+	enum frame_vscale vscale;
 	double u0, u1;		/* value axis along x, for a histogram */
 };
 
@@ -32,6 +37,7 @@ enum frame_swatch {
 	FRAME_BOX,
 	FRAME_LINE,
 	FRAME_DASH,
+	FRAME_HATCH,		/* FRAME_NODATA hatched; rgba unused */
 	FRAME_TEXT_ONLY		/* a heading or a note among the keys */
 };
 
@@ -58,6 +64,13 @@ void frame_time_axis(struct frame *fr);
 /* Horizontal value axis (a histogram's); label names the unit. */
 void frame_value_xaxis(struct frame *fr, const char *label);
 void frame_value_axis(struct frame *fr, const char *label);
+/*
+ * The value axis at the given values (v0 and v1 among them), for a scale
+ * whose round numbers are not evenly spaced. Where two labels would touch,
+ * the one later in the list is left out.
+ */
+void frame_value_ticks(struct frame *fr, const char *label, const double *ticks,
+    int n);
 void frame_border(struct frame *fr);
 /* A large grey message across the plot area, for an empty range. */
 void frame_message(struct frame *fr, const char *msg);

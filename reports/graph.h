@@ -30,6 +30,10 @@ struct graph_input {
 	const char *server;		/* who the title names */
 	int64_t since_ns;		/* the range drawn */
 	int64_t until_ns;
+	/* The first and last slot of the history (of the sessions drawn),
+	 * wherever they are; -1 when it has none. */
+	int64_t first_ns;
+	int64_t last_ns;
 	int width;			/* logical pixels */
 	int height;
 };
@@ -52,9 +56,14 @@ void graph_begin(struct frame *fr, const struct graph_input *in, struct plot *p,
 /* Where bucket i of the series lies along x. */
 void graph_bucket_x(const struct frame *fr, const struct graph_input *in, int i,
     double *x0, double *x1);
-/* The red mark along the top of [x0, x1), widened to stay visible. */
-void graph_outage_band(struct frame *fr, double x0, double x1, double height);
-/* Shade the buckets that hold no probe at all. */
+/* The red mark [x0, x1) x [y, y + height), widened to stay visible. */
+void graph_outage_band(struct frame *fr, double x0, double x1, double y,
+    double height);
+/*
+ * Time without any slot: hatched grey and labelled "no probes" between the
+ * history's first and last slot (nothing ran), left white and labelled
+ * "no history" before the first and after the last.
+ */
 void graph_nodata(struct frame *fr, const struct graph_input *in);
 /* Dashed vertical lines at the renewals; short ticks when there are many. */
 void graph_renewal_lines(struct frame *fr, const struct graph_input *in);

@@ -40,11 +40,11 @@ totals_text(const struct graph_input *in, char *buf, size_t len)
 	scale_fmt_count(sent, n, sizeof(n));
 	scale_fmt_rtt(series_quantile(in->series, -1, 0.5), med, sizeof(med));
 	scale_fmt_rtt(series_quantile(in->series, -1, 0.99), p99, sizeof(p99));
-	snprintf(buf, len, "%s probe%s \xc2\xb7 %.2f %% lost (fwd %.2f, bwd %.2f, "
-	    "unknown %.2f %%) \xc2\xb7 RTT median %s, p99 %s", n, sent == 1 ? "" : "s",
-	    pct(series_lost(t), sent), pct(t->fate[REC_LOST_FORWARD], sent),
-	    pct(t->fate[REC_LOST_BACKWARD], sent), pct(t->fate[REC_LOST], sent),
-	    med, p99);
+	snprintf(buf, len, "%s slot%s \xc2\xb7 %.2f %% lost (fwd %.2f, bwd %.2f, "
+	    "unknown %.2f, unsent %.2f %%) \xc2\xb7 RTT median %s, p99 %s", n,
+	    sent == 1 ? "" : "s", pct(series_lost(t), sent),
+	    pct(t->fate[REC_LOST_FORWARD], sent), pct(t->fate[REC_LOST_BACKWARD], sent),
+	    pct(t->fate[REC_LOST], sent), pct(t->fate[REC_UNSENT], sent), med, p99);
 }
 
 void
@@ -75,31 +75,79 @@ graph_bucket_x(const struct frame *fr, const struct graph_input *in, int i,
 }
 
 void
-graph_outage_band(struct frame *fr, double x0, double x1, double height)
+graph_outage_band(struct frame *fr, double x0, double x1, double y, double height)
 {
 	/* A minute's outage in a year's graph is still a mark, not a gap. */
 	if (x1 - x0 < 3) {
 		x0 = (x0 + x1) / 2 - 1.5;
 		x1 = x0 + 3;
 	}
-	plot_rect(fr->p, x0, fr->y, x1 - x0, height, GRAPH_OUTAGE);
+	plot_rect(fr->p, x0, y, x1 - x0, height, GRAPH_OUTAGE);
+}
+
+/* Whether bucket i holds no slot but lies between the history's first and last. */
+static int
+is_gap(const struct graph_input *in, int i)
+{
+	const struct scale_grid *g = series_grid(in->series);
+	int64_t t = g->start + (int64_t)i * g->width;
+
+	return series_sent(series_bucket(in->series, i)) == 0 && in->first_ns >= 0 &&
+	    t + g->width > in->first_ns && t <= in->last_ns;
+}
+
+/*
+ * A small label centred in [x0, x1), if it fits there, a quarter down the
+ * plot: the middle is for the message of an empty range.
+ */
+static void
+band_label(struct frame *fr, double x0, double x1, const char *text, uint32_t bg)
+{
+	struct plot_font f = frame_font_note;
+	double w, h;
+
+	x0 = x0 < fr->x ? fr->x : x0;
+	x1 = x1 > fr->x + fr->w ? fr->x + fr->w : x1;
+	plot_text_size(fr->p, &f, text, &w, &h);
+	if (x1 - x0 < w + 8)
+		return;
+	f.h = PLOT_CENTER;
+	f.v = PLOT_MIDDLE;
+	f.bg = bg;
+	plot_text(fr->p, (x0 + x1) / 2, fr->y + fr->h / 4, &f, text);
 }
 
 void
 graph_nodata(struct frame *fr, const struct graph_input *in)
 {
 	const struct scale_grid *g = series_grid(in->series);
-	double x0, x1;
-	int i;
+	double x0, x1, end;
+	int i, j;
 
 	plot_clip(fr->p, fr->x, fr->y, fr->w, fr->h);
-	for (i = 0; i < g->count; i++) {
-		if (series_sent(series_bucket(in->series, i)) != 0)
+	/* Runs of gap buckets hatch as one and carry one label. */
+	for (i = 0; i < g->count; i = j) {
+		for (j = i; j < g->count && is_gap(in, j); j++)
+			;
+		if (j == i) {
+			j++;
 			continue;
+		}
 		graph_bucket_x(fr, in, i, &x0, &x1);
-		plot_rect(fr->p, x0, fr->y, x1 - x0, fr->h, FRAME_NODATA);
+		graph_bucket_x(fr, in, j - 1, &x1, &end);
+		plot_hatch(fr->p, x0, fr->y, end - x0, fr->h, FRAME_NODATA,
+		    FRAME_NODATA_LINE);
+		band_label(fr, x0, end, "no probes", FRAME_NODATA);
 	}
 	plot_unclip(fr->p);
+	/* Before the first slot and after the last, there is no history to
+	 * show: white, not the grey of a gap. */
+	if (in->first_ns < 0)
+		return;		/* the message of an empty range says it */
+	if (in->first_ns > in->since_ns)
+		band_label(fr, fr->x, frame_x(fr, in->first_ns), "no history", 0);
+	if (in->last_ns < in->until_ns)
+		band_label(fr, frame_x(fr, in->last_ns), fr->x + fr->w, "no history", 0);
 }
 
 void

@@ -106,7 +106,7 @@ draw_outages(struct frame *fr, const struct graph_input *in)
 		if (b->outage_ns == 0 && (series_sent(b) == 0 || b->rtts > 0))
 			continue;
 		graph_bucket_x(fr, in, i, &x0, &x1);
-		graph_outage_band(fr, x0, x1, GRAPH_OUTAGE_BAND);
+		graph_outage_band(fr, x0, x1, fr->y, GRAPH_OUTAGE_BAND);
 	}
 }
 
@@ -145,7 +145,7 @@ latency_legend(struct frame *fr)
 		keys[n].swatch = c == SCALE_LOSS_TOTAL ? FRAME_BOX : FRAME_LINE;
 	}
 	keys[n++] = (struct frame_key){ "renewal", FRAME_RENEWAL, FRAME_DASH };
-	keys[n++] = (struct frame_key){ "no probes", FRAME_NODATA, FRAME_BOX };
+	keys[n++] = (struct frame_key){ "no probes (nothing ran)", FRAME_NODATA, FRAME_HATCH };
 	frame_legend(fr, keys, n);
 }
 

@@ -128,6 +128,39 @@ plot_rect(struct plot *p, double x, double y, double w, double h, uint32_t rgba)
 	cairo_fill(p->cr);
 }
 
+#define HATCH_STEP 6	/* px between hatch lines, along x */
+
+void
+plot_hatch(struct plot *p, double x, double y, double w, double h, uint32_t bg,
+    uint32_t fg)
+{
+	double cw = cairo_image_surface_get_width(p->surface) / p->scale;
+	double ch = cairo_image_surface_get_height(p->surface) / p->scale;
+	double k;
+
+	/* Only the part on the canvas: a bucket of a narrow range may be
+	 * millions of pixels wide, and so would be its count of lines. */
+	w = fmin(x + w, cw) - fmax(x, 0);
+	h = fmin(y + h, ch) - fmax(y, 0);
+	x = fmax(x, 0);
+	y = fmax(y, 0);
+	if (!(w > 0 && h > 0))
+		return;
+	plot_rect(p, x, y, w, h, bg);
+	plot_clip(p, x, y, w, h);
+	set_rgba(p->cr, fg);
+	cairo_set_line_width(p->cr, 1);
+	/* Lines x + y = k for k on multiples of the step: the same lines
+	 * whatever the rectangle, so adjacent ones continue each other. */
+	for (k = floor((x + y) / HATCH_STEP) * HATCH_STEP; k < x + w + y + h;
+	    k += HATCH_STEP) {
+		cairo_move_to(p->cr, k - y, y);
+		cairo_line_to(p->cr, k - y - h, y + h);
+	}
+	cairo_stroke(p->cr);
+	plot_unclip(p);
+}
+
 static void
 set_dash(cairo_t *cr, enum plot_dash dash, double width)
 {

@@ -38,6 +38,12 @@ struct plot *plot_new(int width, int height, double scale);
 void plot_free(struct plot *p);
 
 void plot_rect(struct plot *p, double x, double y, double w, double h, uint32_t rgba);
+/*
+ * A rectangle of bg crossed by diagonal lines of fg. The lines lie on one
+ * canvas-wide pattern, so neighbouring rectangles hatch as one.
+ */
+void plot_hatch(struct plot *p, double x, double y, double w, double h,
+    uint32_t bg, uint32_t fg);
 void plot_line(struct plot *p, double x0, double y0, double x1, double y1,
     double width, enum plot_dash dash, uint32_t rgba);
 /* A polyline: plot_path_to for each point, then plot_path_stroke. */

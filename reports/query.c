@@ -320,8 +320,10 @@ probe_row(sqlite3_stmt *st, const struct sink *k)
 	struct rec_probe p;
 	int64_t fate = sqlite3_column_int64(st, 4);
 
+	/* A code this report does not know (a newer client's, or damage) is a
+	 * slot lost in an unknown direction, as pm_fate_is_loss() has it. */
 	if (fate < 0 || fate >= REC_FATES)
-		return;		/* a fate this report does not know */
+		fate = REC_LOST;
 	p.session_id = sqlite3_column_int64(st, 0);
 	p.seq = sqlite3_column_int64(st, 1);
 	p.sent_ns = sqlite3_column_int64(st, 2);

@@ -466,6 +466,40 @@ scale_loss_label(enum scale_loss c)
 }
 
 void
+scale_least(double *parts, int n, double least)
+{
+	double h = 0, excess = 0, d;
+	int i, k, nonzero = 0;
+
+	for (i = 0; i < n; i++) {
+		parts[i] = parts[i] > 0 ? parts[i] : 0;
+		h += parts[i];
+		nonzero += parts[i] > 0;
+	}
+	if (nonzero == 0)
+		return;
+	if (least * nonzero > h)
+		least = h / nonzero;
+	for (i = 0; i < n; i++) {
+		if (parts[i] > 0 && parts[i] < least) {
+			excess += least - parts[i];
+			parts[i] = least;
+		}
+	}
+	/* Each round either settles the excess or brings a part to least. */
+	while (excess > 1e-9) {
+		for (k = -1, i = 0; i < n; i++)
+			if (parts[i] > least && (k < 0 || parts[i] > parts[k]))
+				k = i;
+		if (k < 0)
+			break;
+		d = fmin(excess, parts[k] - least);
+		parts[k] -= d;
+		excess -= d;
+	}
+}
+
+void
 scale_fmt_count(uint64_t n, char *buf, size_t len)
 {
 	char digits[32];

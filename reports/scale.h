@@ -126,6 +126,13 @@ enum scale_loss scale_loss_class(uint64_t lost, uint64_t sent);
 uint32_t scale_loss_rgba(enum scale_loss c);	/* 0xRRGGBBAA */
 const char *scale_loss_label(enum scale_loss c);
 
+/*
+ * Raise every part of a bar that is not 0 to at least `least` (an equal
+ * share of the bar when that is more than it holds), taking what that adds
+ * from the largest parts, so that the bar's height stays their sum.
+ */
+void scale_least(double *parts, int n, double least);
+
 /* 12345678 as "12,345,678". */
 void scale_fmt_count(uint64_t n, char *buf, size_t len);
 /* "850 µs", "12.3 ms", "1.25 s"; "-" for a negative (unknown) value. */

@@ -328,6 +328,12 @@ def report_corpus():
         r_session(v_small(1), v_small(1), v_small(0), v_max(), v_small(1)),
         r_run(v_small(1), v_small(0), v_small(0), v_raw(1 << 55), v_small(1), 256, ok),
     ])
+    # A 1 ns range inside the history: its one bucket, a gap, is millions
+    # of pixels wide (the hatching once drew a line every 6 of them).
+    c["tiny-range-in-a-gap"] = report(LATEST, 0x33, v_small(1) + v_small(2), [
+        session1,
+        r_probe(v_small(1), v_small(0), v_small(0), V_NULL, v_small(3)),
+        r_probe(v_small(1), v_small(1), v_t0s(5), v_u32(20 * ms), v_small(0))])
     c["outage"] = report(LATEST, 0, b"", [
         session1,
         r_run(v_small(1), v_small(0), v_t0s(0), v_u32(100 * ms), v_u32(20 * ms), 256, ok),

@@ -31,11 +31,11 @@ OUTAGE_BG = (0xf8, 0xd0, 0xd0)    # graph.h GRAPH_OUTAGE_BG
 LOST_FWD = (0xe6, 0x55, 0x0d)     # graph_loss.c LOSS_FWD
 DIST_BAR = (0x4f, 0x81, 0xbd)     # graph_rtt.c BAR
 RENEWED = (0x31, 0x82, 0xbd)      # graph_sessions.c, ended: renewed
-PLOT_TOP = 82                     # frame.c TOP
 WHITE = (0xff, 0xff, 0xff)
 AXIS = (0x40, 0x40, 0x40)         # frame.h FRAME_AXIS
 GRID = (0xe3, 0xe3, 0xe3)         # frame.h FRAME_GRID
-NODATA = (0xe9, 0xe9, 0xe9)       # frame.h FRAME_NODATA
+NODATA = (0xe9, 0xe9, 0xe9)       # frame.h FRAME_NODATA, hatched with
+NODATA_LINE = (0xc2, 0xc2, 0xc2)  # FRAME_NODATA_LINE (antialiased: never exact)
 RENEWAL = (0x1f, 0x3d, 0x99)      # frame.h FRAME_RENEWAL
 LOST_BWD = (0x6a, 0x51, 0xa3)     # graph_loss.c LOSS_BWD
 LOST_UNK = (0x96, 0x96, 0x96)     # graph_loss.c LOSS_UNK
@@ -315,33 +315,40 @@ def t_basic_images(env):
 
 def t_basic_outage_in_loss_png(env):
     out = env.png("basic")
-    img = Png(os.path.join(out, "loss.png"), rows=541)
+    img = Png(os.path.join(out, "loss.png"))
+    pl = Plot(img)
     o0, o1 = env.facts["basic"]["outage"]
     want0, want1 = x_of(env, "basic", o0), x_of(env, "basic", o1)
-    runs = [r for r in img.runs(300, OUTAGE) if r[1] - r[0] > 10]
-    expect(len(runs) == 1, "loss.png: expected one outage band across row 300, got %r" % runs)
+    # Every slot of the outage was lost forward: full height in that colour,
+    # marked red in the lane above the 100 % line.
+    y = (pl.top + pl.bottom) // 2
+    runs = [r for r in img.runs(y, LOST_FWD) if r[1] - r[0] > 10]
+    expect(len(runs) == 1, "loss.png: expected one outage bar across row %d, got %r" % (y, runs))
     a, b = runs[0]
     expect(abs(a - want0) <= 8 and abs(b - want1) <= 8,
            "loss.png: outage drawn over x %d..%d, expected about %.0f..%.0f" %
            (a, b, want0, want1))
     mid = int((want0 + want1) / 2)
-    for y in (PLOT_TOP + 2, 300, 540):
-        expect(img.pixel(mid, y) == OUTAGE,
+    for y in (pl.top, y, pl.bottom - 1):
+        expect(img.pixel(mid, y) == LOST_FWD,
                "loss.png: outage not solid at (%d, %d): %r" % (mid, y, img.pixel(mid, y)))
+    expect(img.pixel(mid, pl.top - 7) == OUTAGE,
+           "loss.png: no red outage mark above the outage: %r" % (img.pixel(mid, pl.top - 7),))
     # The 6 % loss window after 10:12 shows forward loss.
     l0 = x_of(env, "basic", env.facts["basic"]["lossy"][0])
-    fwd = [x for y in range(200, 301) for x in range(int(l0), int(l0) + 150)
+    fwd = [x for y in range(pl.bottom - 60, pl.bottom) for x in range(int(l0), int(l0) + 150)
            if img.pixel(x, y) == LOST_FWD]
     expect(fwd, "loss.png: no forward loss drawn in the lossy window")
 
 
 def t_basic_outage_in_latency_png(env):
     out = env.png("basic")
-    img = Png(os.path.join(out, "latency.png"), rows=301)
+    img = Png(os.path.join(out, "latency.png"))
+    top = Plot(img).top
     o0, o1 = env.facts["basic"]["outage"]
     mid = int((x_of(env, "basic", o0) + x_of(env, "basic", o1)) / 2)
-    expect(img.pixel(mid, PLOT_TOP + 4) == OUTAGE,
-           "latency.png: no red band at the top of the outage: %r" % (img.pixel(mid, PLOT_TOP + 4),))
+    expect(img.pixel(mid, top + 4) == OUTAGE,
+           "latency.png: no red band at the top of the outage: %r" % (img.pixel(mid, top + 4),))
     expect(img.pixel(mid, 300) == OUTAGE_BG,
            "latency.png: outage column not shaded: %r" % (img.pixel(mid, 300),))
 
@@ -458,14 +465,21 @@ def t_single_all_lost_year(env):
         out = env.png(s)
         for g in GRAPHS:
             check_image_size(os.path.join(out, g), 1200, 600)
-    loss = Png(os.path.join(env.outdir("all-lost"), "loss.png"), rows=301)
-    expect(len([x for x in range(100, 1100) if loss.pixel(x, 300) == OUTAGE]) > 900,
-           "all-lost: loss.png is not one solid outage")
-    year = Png(os.path.join(env.outdir("year"), "loss.png"), rows=301)
+    # ICMP: every slot lost, direction unknown, all of it an outage.
+    loss = Png(os.path.join(env.outdir("all-lost"), "loss.png"))
+    top = Plot(loss).top
+    expect(len([x for x in range(100, 1100) if loss.pixel(x, 300) == LOST_UNK]) > 900,
+           "all-lost: loss.png is not one full-height bar of loss in an unknown direction")
+    expect(len([x for x in range(100, 1100) if loss.pixel(x, top - 7) == OUTAGE]) > 900,
+           "all-lost: loss.png does not mark it all as an outage")
+    year = Png(os.path.join(env.outdir("year"), "loss.png"))
+    top = Plot(year).top
     o0, o1 = env.facts["year"]["outage"]
     mid = x_of(env, "year", (o0 + o1) // 2)
-    hits = [x for x in range(int(mid) - 6, int(mid) + 7) if year.pixel(x, 300) == OUTAGE]
-    expect(hits, "year: the two-day outage is not drawn near x %.0f" % mid)
+    xs = range(int(mid) - 6, int(mid) + 7)
+    expect([x for x in xs if year.pixel(x, 300) == LOST_BWD] and
+           [x for x in xs if year.pixel(x, top - 7) == OUTAGE],
+           "year: the two-day backward outage is not drawn near x %.0f" % mid)
 
 
 def share(cols, pred):
@@ -475,6 +489,11 @@ def share(cols, pred):
 
 def has(color):
     return lambda px: px == color
+
+
+def hatched(c):
+    """A pixel of the hatched no-probes band: its grey, its lines or a blend."""
+    return c[0] == c[1] == c[2] and NODATA_LINE[0] <= c[0] <= NODATA[0]
 
 
 def check_title(img, path):
@@ -513,12 +532,14 @@ def t_single_probe_images(env):
     cols = [pl.col(x) for x in pl.columns(t, t + 10**9, margin=3)]
     expect(share(cols, has(LOSS_CLASS["none"])) > 0.9,
            "single: latency.png has no 0 %%-loss median at the probe (x %.0f)" % pl.x(t))
+    # Before and after the only slot there is no history: white, not the
+    # hatching of a gap in it.
     img = imgs["loss.png"]
     pl = Plot(img, f)
     before = pl.col(int(pl.x(t - 3 * 10**9)))
     at = pl.col(int(pl.x(t + 5 * 10**8)))
-    expect(before.count(NODATA) > 0.8 * len(before) and NODATA not in at,
-           "single: loss.png should shade the time without probes and not the probe's bucket")
+    expect(before.count(WHITE) > 0.8 * len(before) and NODATA not in before + at,
+           "single: loss.png should leave the time outside the history white")
     img = imgs["rtt-distribution.png"]
     pl = Plot(img)
     expect(img.count(DIST_BAR) > 500, "single: rtt-distribution.png has no bar")
@@ -572,7 +593,8 @@ def t_marks_latency_median_and_bands(env):
            (bad, len(xs)))
     g0, g1 = f["gap"]
     col = pl.col(int(pl.x((g0 + g1) // 2)))
-    expect(col.count(NODATA) > 0.8 * len(col), "latency.png: the time without probes is not shaded")
+    expect(sum(1 for c in col if hatched(c)) > 0.8 * len(col),
+           "latency.png: the time without probes is not hatched")
 
 
 def t_marks_loss_directions(env):
@@ -596,10 +618,10 @@ def t_marks_loss_directions(env):
         expect(row and abs(row[0] - pl.x(a)) <= 2 and abs(row[-1] + 1 - pl.x(b)) <= 2,
                "loss.png: %s loss drawn over x %s..%s, expected %.0f..%.0f" %
                (name, row[0] if row else "-", row[-1] + 1 if row else "-", pl.x(a), pl.x(b)))
-    # 30 % against 4-6 %: the stacks are drawn to the same scale.
+    # 30 % against 4-6 % on the square-root axis: sqrt(30 / 6) to sqrt(30 / 4).
     ratio = heights["backward"] / max(heights["forward"], 1)
-    expect(4.5 <= ratio <= 8, "loss.png: backward bars %d px, forward %d px: not 30 %% : 5 %%" %
-           (heights["backward"], heights["forward"]))
+    expect(2.1 <= ratio <= 2.9, "loss.png: backward bars %d px, forward %d px: not "
+           "sqrt(30 %%) : sqrt(5 %%)" % (heights["backward"], heights["forward"]))
     for a, b in f["clean"]:
         cols = [pl.col(x) for x in pl.columns(a, b, avoid=avoid)]
         expect(not any(share(cols, has(c)) for c in (LOST_FWD, LOST_BWD, LOST_UNK, OUTAGE)),

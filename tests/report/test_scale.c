@@ -415,6 +415,40 @@ test_time_ticks_extremes(void **state)
 		assert_true(tt.t[i] >= INT64_MIN && tt.t[i] <= INT64_MIN + 3 * SEC);
 }
 
+/* Parts of a bar: none below least, the bar as high as before. */
+static void
+test_least(void **state)
+{
+	static const struct {
+		double in[4], least, out[4];
+	} cases[] = {
+		{ { 10, 20, 30, 40 }, 3, { 10, 20, 30, 40 } },
+		{ { 99, 1, 0, 0 }, 3, { 97, 3, 0, 0 } },
+		{ { 99.8, 0.1, 0.1, 0 }, 3, { 94, 3, 3, 0 } },
+		{ { 2, 1, 0, 1 }, 3, { 4.0 / 3, 4.0 / 3, 0, 4.0 / 3 } },
+		{ { 0, 0, 0, 0 }, 3, { 0, 0, 0, 0 } },
+		{ { 0, 2, 0, -1 }, 3, { 0, 2, 0, 0 } },
+		{ { 1, 1, 1, 97 }, 3, { 3, 3, 3, 91 } },
+	};
+	double parts[4], before, after;
+	size_t i;
+	int k;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		memcpy(parts, cases[i].in, sizeof(parts));
+		scale_least(parts, 4, cases[i].least);
+		for (k = 0, before = after = 0; k < 4; k++) {
+			before += cases[i].in[k] > 0 ? cases[i].in[k] : 0;
+			after += parts[k];
+			if (fabs(parts[k] - cases[i].out[k]) > 1e-6)
+				fail_msg("bar %zu, part %d: expected %g, got %g", i, k,
+				    cases[i].out[k], parts[k]);
+		}
+		assert_true(fabs(before - after) < 1e-6);
+	}
+}
+
 static void
 test_loss_classes(void **state)
 {
@@ -503,6 +537,7 @@ main(void)
 		cmocka_unit_test(test_linbins),
 		cmocka_unit_test(test_quantile_at_int64_max),
 		cmocka_unit_test(test_time_ticks_extremes),
+		cmocka_unit_test(test_least),
 		cmocka_unit_test(test_loss_classes),
 		cmocka_unit_test(test_formats),
 	};
