@@ -389,6 +389,8 @@ client_run(const struct client_opts *o)
 	t.timer_late = &c.pace.late;
 	t.timer_missed = c.pace.missed;
 	t.elapsed_ns = c.start_mono ? mono_ns() - c.start_mono : 0;
+	t.end_ns = wall_ns();
+	t.start_ns = t.end_ns - (mono_ns() - c.run_start);
 	/* Closing flushes: only then is the unstored count final. */
 	t.unstored = history_close(c.hist);
 	c.hist = NULL;

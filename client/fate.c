@@ -290,6 +290,14 @@ fate_unsent(struct fate *f, uint64_t seq)
 }
 
 uint64_t
+fate_tag(const struct fate *f, uint64_t seq)
+{
+	const struct slot *s = &f->ring[seq & f->mask];
+
+	return s->seq == seq && seq < f->next_seq ? s->tag : seq;
+}
+
+uint64_t
 fate_next_seq(const struct fate *f)
 {
 	return f->next_seq;

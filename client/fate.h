@@ -130,6 +130,8 @@ int fate_tx_time(struct fate *f, uint64_t seq, int64_t tx_mono_ns,
  * count).
  */
 void fate_unsent(struct fate *f, uint64_t seq);
+/* The caller's number (tag) of probe seq; seq itself once out of the ring. */
+uint64_t fate_tag(const struct fate *f, uint64_t seq);
 /* The 64-bit sequence number the next fate_sent() will get. */
 uint64_t fate_next_seq(const struct fate *f);
 

@@ -24,7 +24,7 @@ struct client_conf {
 	uint32_t count, size, renew_after, renew_window, renew_loss, renew_max, dscp;
 	uint32_t ttl;
 	int json, renew, quiet, verbose, poisson, realtime, dscp_set;
-	int events, timestamps, ipv4, ipv6;
+	int events, timestamps, ipv4, ipv6, json_lines;
 };
 
 #define S 1000000000ULL
@@ -70,6 +70,8 @@ static const struct conf_key client_keys[] = {
 	K("on-loss", CONF_STR, on_loss, 0, 0, "CMD", "run CMD (sh -c) when a loss episode starts and ends, one\n"
 	    "                               event at a time, in order (PKTMON_* variables)"),
 	K("on-loss-timeout", CONF_DURATION, on_loss_timeout, 100000000ULL, 3600 * S, "DUR", "kill an --on-loss command still running after DUR (default 30s)"),
+	K("json-lines", CONF_FLAG, json_lines, 0, 0, NULL, "print one JSON object per probe slot as its fate is settled\n"
+	    "                               (NDJSON, for jq -c and log shippers), then the --json totals"),
 	K("events", CONF_FLAG, events, 0, 0, NULL, "print only events (episodes, renewals, control channel), one\n"
 	    "                               time-stamped line each, and the summary (for the journal)"),
 	K("timestamps", CONF_FLAG, timestamps, 0, 0, NULL, "-D: start every line with its time (ISO 8601, UTC)"),
@@ -287,8 +289,8 @@ to_opts(const struct client_conf *c, struct client_opts *o)
 	o->deadline_ns = c->deadline;
 	o->status_ns = c->status;
 	o->count = c->count;
-	o->out = c->json ? OUT_JSON : c->quiet ? OUT_QUIET : c->events ? OUT_EVENTS :
-	    OUT_LINES;
+	o->out = c->json_lines ? OUT_JSON_LINES : c->json ? OUT_JSON : c->quiet ?
+	    OUT_QUIET : c->events ? OUT_EVENTS : OUT_LINES;
 	o->renew = c->renew;
 	policy_defaults(&o->policy);
 	o->policy.consecutive = c->renew_after;

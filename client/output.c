@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fates.h"
 #include "output.h"
 #include "pktmon_config.h"
 #include "timeutil.h"
@@ -57,6 +58,9 @@ stamp(void)
 	gmtime_r(&sec, &tm);
 	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
 	printf("[%s.%03dZ] ", buf, (int)(now % NS_PER_SEC / NS_PER_MS));
+	/* With -D every line names its target, so merged logs read alone. */
+	if (mode == OUT_LINES)
+		printf("%s: ", target);
 }
 
 static int
@@ -78,7 +82,7 @@ out_session(unsigned id, unsigned ssid, const char *local, const char *remote,
 		    (int)(strrchr(local, ':') - local), local,
 		    (int)(strrchr(remote, ':') - remote), remote, interval_ns / 1e6, how);
 	else
-		printf("session %u: ssid=0x%04x local %s -> %s interval %.3f ms (%s)\n",
+		printf("session %u: ssid=%u local %s -> %s interval %.3f ms (%s)\n",
 		    id, ssid, local, remote, interval_ns / 1e6, how);
 	fflush(stdout);
 }
@@ -142,12 +146,15 @@ out_resolved(unsigned session, uint64_t nfwd, uint64_t nbwd, uint64_t nunknown)
 }
 
 void
-out_renewal(const char *reason, const char *detail, unsigned from, unsigned to)
+out_renewal(const char *reason, const char *detail, unsigned from)
 {
-	if (!lines())
+	if (mode != OUT_LINES && mode != OUT_EVENTS)
 		return;
-	printf("%srenewal: %s (%s): session %u -> session %u, new ssid, key and "
-	    "source port%s\n", paint(C_RENEW), reason, detail, from, to,
+	stamp();
+	if (mode == OUT_EVENTS)
+		printf("%s: ", target);
+	printf("%srenewal requested: %s (%s): session %u to be replaced by a new "
+	    "ssid, key and source port%s\n", paint(C_RENEW), reason, detail, from,
 	    paint(C_OFF));
 	fflush(stdout);
 }
@@ -196,13 +203,51 @@ lost(const struct fate_counts *c)
 	    c->unsent;
 }
 
+/* A JSON string: the target as given is the only free text printed. */
+static void
+json_str(const char *s)
+{
+	putchar('"');
+	for (; *s != '\0'; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if (ch == '"' || ch == '\\')
+			printf("\\%c", ch);
+		else if (ch < 0x20)
+			printf("\\u%04x", ch);
+		else
+			putchar(ch);
+	}
+	putchar('"');
+}
+
+void
+out_slot(uint64_t slot, int64_t sent_ns, unsigned fate, int64_t rtt_ns)
+{
+	if (mode != OUT_JSON_LINES)
+		return;
+	printf("{\"target\":");
+	json_str(target);
+	printf(",\"slot\":%llu,\"sent_ns\":%lld,\"fate\":\"%s\",\"lost\":%s",
+	    (unsigned long long)slot, (long long)sent_ns, pm_fate_name(fate),
+	    pm_fate_is_loss(fate) ? "true" : "false");
+	if (rtt_ns >= 0)
+		printf(",\"rtt_ns\":%lld}\n", (long long)rtt_ns);
+	else
+		printf(",\"rtt_ns\":null}\n");
+	fflush(stdout);
+}
+
 static void
 out_json(const struct out_totals *t)
 {
 	const struct fate_counts *c = &t->c;
 
-	printf("{\"version\":%d,\"pktmon_version\":\"%s\",", PKTMON_JSON_VERSION,
-	    PKTMON_VERSION);
+	printf("{\"version\":%d,\"pktmon_version\":\"%s\",\"target\":",
+	    PKTMON_JSON_VERSION, PKTMON_VERSION);
+	json_str(t->server);
+	printf(",\"start_ns\":%lld,\"end_ns\":%lld,", (long long)t->start_ns,
+	    (long long)t->end_ns);
 	printf("\"slots\":%llu,\"sent\":%llu,\"received\":%llu,\"lost\":%llu,"
 	    "\"loss_pct\":%.4f,\"lost_forward\":%llu,"
 	    "\"lost_backward\":%llu,\"lost_unknown\":%llu,\"unsent\":%llu,"
@@ -291,7 +336,7 @@ out_summary(const struct out_totals *t)
 	const struct fate_counts *c = &t->c;
 	double pct = c->sent ? 100.0 * (double)lost(c) / (double)c->sent : 0.0;
 
-	if (mode == OUT_JSON) {
+	if (mode == OUT_JSON || mode == OUT_JSON_LINES) {
 		out_json(t);
 		fflush(stdout);
 		return;

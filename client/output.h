@@ -14,7 +14,7 @@
  * stamped line each, naming the target (for the journal); QUIET: the
  * summary only (fping -q); JSON: one object at exit.
  */
-enum out_mode { OUT_LINES, OUT_EVENTS, OUT_QUIET, OUT_JSON };
+enum out_mode { OUT_LINES, OUT_EVENTS, OUT_QUIET, OUT_JSON, OUT_JSON_LINES };
 
 struct out_totals {
 	const char *server;
@@ -25,6 +25,7 @@ struct out_totals {
 	uint64_t tx_unmatched;		/* transmit stamps no probe took */
 	uint64_t bad_replies;		/* failed size, SSID or HMAC check */
 	int64_t elapsed_ns;
+	int64_t start_ns, end_ns;	/* wall clock of the run, Unix ns */
 	int icmp;			/* serverless: no loss direction to report */
 	const struct rttstats *timer_late;	/* send lateness, ns */
 	/* One-way delays (STAMP only; NULL in ICMP mode). Values below zero
@@ -44,8 +45,10 @@ void out_reply(uint64_t seq, int64_t rtt_ns, int ttl, enum fate_rx kind,
     unsigned old_session);
 void out_lost(uint64_t seq, unsigned old_session);
 void out_resolved(unsigned session, uint64_t nfwd, uint64_t nbwd, uint64_t nunknown);
-void out_renewal(const char *reason, const char *detail, unsigned from, unsigned to);
+void out_renewal(const char *reason, const char *detail, unsigned from);
 void out_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* --json-lines: one object for a slot whose fate is settled. */
+void out_slot(uint64_t slot, int64_t sent_ns, unsigned fate, int64_t rtt_ns);
 /* Something happened to the path or the engine: lines and events modes. */
 void out_event(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void out_summary(const struct out_totals *t);

@@ -41,7 +41,9 @@ fate_lost_cb(void *arg, const struct fate_row *row)
 	struct probe *p = arg;
 	struct client *c = p->owner;
 
-	out_lost(row->seq, line_tag(c, p));
+	/* Lines number probes by schedule slot: one sequence across
+	 * sessions, as the history's episodes count them. */
+	out_lost(row->tag, line_tag(c, p));
 	/* A drained session's tail must not re-trigger a renewal. */
 	if (p == c->cur && c->episode_first_loss < 0)
 		c->episode_first_loss = row->sent_wall_ns;
@@ -190,7 +192,6 @@ session_new(struct client *c, struct probe **out)
 		return PM_E_NOMEM;
 	p->fd = -1;
 	p->owner = c;
-	p->num = ++c->next_num;
 	p->st = PROBE_OPENING;
 	if ((r = probe_open(p, ctlc_peer(c->ctl)->ss.ss_family,
 	    &c->o->from)) != 0) {
@@ -259,6 +260,9 @@ session_record(struct client *c, struct probe *p, const char *mode,
 	hs.dscp = c->o->dscp;
 	p->hist_id = history_session_begin(c->hist, &hs);
 	storage_check(c, (int)(p->hist_id < 0 ? p->hist_id : 0));
+	/* The terminal numbers sessions as the history does (sessions.id), so
+	 * a request that was never granted is no session in either. */
+	p->num = p->hist_id > 0 ? (unsigned)p->hist_id : ++c->next_num;
 	c->sessions++;
 	out_session(p->num, p->ssid, local, remote, p->interval_ns, how);
 	if (c->o->dscp >= 0 && probe_set_dscp(p, c->o->dscp) != 0)
@@ -364,7 +368,7 @@ session_granted(struct client *c, const struct ctl_grant *g)
 	session_retire(c);
 	c->cur = p;
 	if (p->renewal_id > 0) {
-		out_event("renewal succeeded: session %u (ssid 0x%04x)", p->num,
+		out_event("renewal succeeded: session %u (ssid=%u)", p->num,
 		    g->ssid);
 		if (c->episode_id != 0)
 			c->ep_new_flow_wall = wall_ns();
@@ -418,7 +422,6 @@ serverless_start(struct client *c, char *err, size_t errlen)
 		return EXIT_CONNECT;
 	p->fd = -1;
 	p->owner = c;
-	p->num = ++c->next_num;
 	ev.arg = p;
 	if (c->o->icmp)
 		r = probe_start_icmp(p, &dest, &c->o->from, c->o->size,
@@ -550,7 +553,7 @@ renew(struct client *c, enum policy_reason why, const char *detail)
 	c->next = p;
 	c->renew_asked_mono = c->next_asked_mono = mono_ns();
 	send_ctl(c, &m);
-	out_renewal(hr.reason, detail, old->num, p->num);
+	out_renewal(hr.reason, detail, old->num);
 }
 
 void
@@ -581,7 +584,7 @@ on_reply(void *arg, struct probe *p, uint64_t seq, int64_t rtt_ns, int ttl,
 {
 	struct client *c = arg;
 
-	out_reply(seq, rtt_ns, ttl, kind, line_tag(c, p));
+	out_reply(fate_tag(p->fate, seq), rtt_ns, ttl, kind, line_tag(c, p));
 	/* A negative round trip (clocks) is counted by fate, not averaged. */
 	if (kind == FATE_RX_DUPLICATE || rtt_ns < 0)
 		return;

@@ -83,7 +83,7 @@ episode_say(struct client *c, const struct episode *e, int end,
 	};
 
 	snprintf(id, sizeof(id), "%llu", (unsigned long long)c->episode_id);
-	snprintf(ssid, sizeof(ssid), "0x%04x", c->cur ? c->cur->ssid : 0);
+	snprintf(ssid, sizeof(ssid), "%u", c->cur ? c->cur->ssid : 0);
 	snprintf(sid, sizeof(sid), "%lld", (long long)(c->cur ? c->cur->hist_id : 0));
 	snprintf(lost, sizeof(lost), "%llu", (unsigned long long)e->lost);
 	snprintf(slots, sizeof(slots), "%llu", (unsigned long long)e->probes);
@@ -177,7 +177,6 @@ on_settled(void *arg, uint64_t slot, int64_t wall, unsigned fate, int64_t rtt)
 	struct client *c = arg;
 	int lost = pm_fate_is_loss(fate);
 
-	(void)slot;
 	c->settled++;
 	c->period_settled++;
 	if (lost) {
@@ -193,6 +192,7 @@ on_settled(void *arg, uint64_t slot, int64_t wall, unsigned fate, int64_t rtt)
 		c->prev_rtt = rtt;
 	} else
 		c->prev_rtt = -1;
+	out_slot(slot, wall, fate, rtt);
 	episode_feed(c->det, wall, fate);
 }
 

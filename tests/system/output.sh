@@ -84,5 +84,27 @@ pty NO_COLOR=1 -- "${client[@]}" --db "$PM_TMP/e.db" >"$PM_TMP/nocolor.out"
 grep -qa $'\033' "$PM_TMP/nocolor.out" && fail "NO_COLOR set, yet escape codes on the terminal"
 expect_eq "terminal with NO_COLOR: plain lost lines" 5 \
 	"$(tr -d '\r' <"$PM_TMP/nocolor.out" | grep -cE '^seq=[0-9]+ lost$')"
+
+# 5. --json-lines: one object per slot as its fate settles (NDJSON), in slot
+# order, then the totals; -D: every line starts with its time and target.
+run jsonl "${client[@]}" --json-lines
+expect_eq "--json-lines: exit status (loss seen)" 1 "$rc"
+got=$("$PM_PY" - "$PM_TMP/jsonl.out" <<'PY'
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1])]
+slots, total = lines[:-1], lines[-1]
+assert [o["slot"] for o in slots] == list(range(10)), [o["slot"] for o in slots]
+lost = sum(o["lost"] for o in slots)
+assert all(o["target"] == "127.0.0.1" for o in slots)
+assert all((o["rtt_ns"] is None) == o["lost"] for o in slots)
+assert total["slots"] == 10 and total["lost"] == lost and total["target"] == "127.0.0.1"
+assert 0 < total["start_ns"] < total["end_ns"]
+print(lost)
+PY
+) || fail "--json-lines: expected 10 slot objects in order and the totals, got: $(head -c 600 "$PM_TMP/jsonl.out")"
+expect_eq "--json-lines: lost slots" 5 "$got"
+run stamped "${client[@]}" -D
+expect_eq "-D: lines with an ISO 8601 time and the target" 10 \
+	"$(grep -cE '^\[[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}\.[0-9]{3}Z\] 127\.0\.0\.1: seq=[0-9]+ (rtt|lost)' "$PM_TMP/stamped.out")"
 pm_check_sanitizers
-pass "lines, -q, --status ($n lines) and terminal-only colour as documented"
+pass "lines, -q, --status ($n lines), terminal-only colour, --json-lines and -D as documented"
