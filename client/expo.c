@@ -1,6 +1,8 @@
 /*
- * expo: OpenMetrics families for pktmon-client, Prometheus naming: base
+ * expo: the metric families of pktmon-client, Prometheus naming: base
  * units (seconds), counters ending in _total, one label set per server.
+ * Written once for both exposition formats; mbuf_family declares each as
+ * the format wants.
  */
 #include "expo.h"
 
@@ -26,7 +28,7 @@ static void
 counter(struct mbuf *b, const struct expo_snapshot *s, const char *name,
     const char *help, uint64_t v)
 {
-	mbuf_family(b, name, "counter", help);
+	mbuf_family(b, name, METRICS_COUNTER, help);
 	mbuf_printf(b, "%s_total{server=\"%s\"} %llu\n", name, s->server,
 	    (unsigned long long)v);
 }
@@ -51,7 +53,7 @@ lost(struct mbuf *b, const struct expo_snapshot *s)
 	    mark(&s->marks->unsent, s->c.unsent) };
 	unsigned i;
 
-	mbuf_family(b, "pktmon_probes_lost", "counter",
+	mbuf_family(b, "pktmon_probes_lost", METRICS_COUNTER,
 	    "Probe slots without a reply, by the direction they were lost in "
 	    "(unsent: no probe could be sent for the slot); a loss is counted "
 	    "once its direction is settled.");
@@ -63,7 +65,7 @@ lost(struct mbuf *b, const struct expo_snapshot *s)
 static void
 renewals(struct mbuf *b, const struct expo_snapshot *s)
 {
-	mbuf_family(b, "pktmon_renewals", "counter",
+	mbuf_family(b, "pktmon_renewals", METRICS_COUNTER,
 	    "Probe sessions replaced with a new one (new SSID, key, source port).");
 	mbuf_printf(b, "pktmon_renewals_total{server=\"%s\",reason=\"consecutive-loss\"} "
 	    "%llu\n", s->server, (unsigned long long)s->renewals_consecutive);
@@ -78,7 +80,7 @@ histogram(struct mbuf *b, const struct expo_snapshot *s)
 	uint64_t cum = 0;
 	unsigned i;
 
-	mbuf_family(b, "pktmon_rtt_seconds", "histogram",
+	mbuf_family(b, "pktmon_rtt_seconds", METRICS_HISTOGRAM,
 	    "Round-trip time of answered probes, reflector dwell excluded.");
 	for (i = 0; i < EXPO_NBUCKETS; i++) {
 		cum += h->bucket[i];
@@ -107,7 +109,7 @@ expo_render(const struct expo_snapshot *s, struct mbuf *b)
 	counter(b, s, "pktmon_probes_received", "Probes answered (late ones included).",
 	    mark(&m->received, c->answered + c->reordered + c->late));
 	lost(b, s);
-	mbuf_family(b, "pktmon_probes_lost_pending", "gauge",
+	mbuf_family(b, "pktmon_probes_lost_pending", METRICS_GAUGE,
 	    "Probes timed out whose loss direction is not settled yet.");
 	mbuf_printf(b, "pktmon_probes_lost_pending{server=\"%s\"} %llu\n", s->server,
 	    (unsigned long long)c->lost_pending);
@@ -123,26 +125,27 @@ expo_render(const struct expo_snapshot *s, struct mbuf *b)
 	    s->unstored);
 	counter(b, s, "pktmon_host_drops", "Datagrams the local socket dropped (SO_RXQ_OVFL).",
 	    s->host_drops);
-	mbuf_family(b, "pktmon_session_up", "gauge",
+	mbuf_family(b, "pktmon_session_up", METRICS_GAUGE,
 	    "1 while a probe session is active, else 0.");
 	mbuf_printf(b, "pktmon_session_up{server=\"%s\",mode=\"%s\"} %d\n", s->server,
 	    s->mode, s->session_up);
 	if (s->control_up >= 0) {
-		mbuf_family(b, "pktmon_control_up", "gauge",
+		mbuf_family(b, "pktmon_control_up", METRICS_GAUGE,
 		    "1 while the control channel to the server is up, else 0.");
 		mbuf_printf(b, "pktmon_control_up{server=\"%s\"} %d\n", s->server,
 		    s->control_up);
 	}
-	mbuf_family(b, "pktmon_loss_episode", "gauge",
+	mbuf_family(b, "pktmon_loss_episode", METRICS_GAUGE,
 	    "1 while a loss episode is open, else 0.");
 	mbuf_printf(b, "pktmon_loss_episode{server=\"%s\"} %d\n", s->server,
 	    s->in_episode);
-	mbuf_family(b, "pktmon_outage", "gauge",
+	mbuf_family(b, "pktmon_outage", METRICS_GAUGE,
 	    "1 while an outage (no replies and no control channel) is under way.");
 	mbuf_printf(b, "pktmon_outage{server=\"%s\"} %d\n", s->server, s->in_outage);
 	counter(b, s, "pktmon_loss_episodes", "Loss episodes that began.",
 	    s->episodes);
-	mbuf_family(b, "pktmon_ipdv_seconds", "gauge",
+	/* Quantiles without _sum and _count: a summary, as both formats allow. */
+	mbuf_family(b, "pktmon_ipdv_seconds", METRICS_SUMMARY,
 	    "Jitter: |RTT difference| of consecutive answered probes (RFC 5481 "
 	    "IPDV on round trips), median and 99th percentile so far.");
 	if (s->ipdv_median_ns >= 0) {

@@ -310,20 +310,21 @@ log_stats(struct server *s)
 }
 
 static void
-family_u64(struct mbuf *b, const char *name, const char *type, const char *help,
-    const char *label, const char *const *values, const uint64_t *v, size_t n)
+family_u64(struct mbuf *b, const char *name, enum metrics_type type,
+    const char *help, const char *label, const char *const *values,
+    const uint64_t *v, size_t n)
 {
+	const char *suffix = type == METRICS_COUNTER ? "_total" : "";
 	size_t i;
 
 	mbuf_family(b, name, type, help);
 	for (i = 0; i < n; i++)
 		if (label != NULL)
-			mbuf_printf(b, "%s%s{%s=\"%s\"} %llu\n", name,
-			    strcmp(type, "counter") == 0 ? "_total" : "", label,
+			mbuf_printf(b, "%s%s{%s=\"%s\"} %llu\n", name, suffix, label,
 			    values[i], (unsigned long long)v[i]);
 		else
-			mbuf_printf(b, "%s%s %llu\n", name, strcmp(type, "counter") == 0 ?
-			    "_total" : "", (unsigned long long)v[i]);
+			mbuf_printf(b, "%s%s %llu\n", name, suffix,
+			    (unsigned long long)v[i]);
 }
 
 static void
@@ -353,44 +354,44 @@ render_metrics(void *arg, struct mbuf *b)
 	uint64_t clients = conns_count(s->conns), sessions = refl_count(s->refl);
 	uint64_t lingering = conns_lingering(s->conns);
 
-	family_u64(b, "pktmon_server_clients", "gauge", "Control connections open.",
+	family_u64(b, "pktmon_server_clients", METRICS_GAUGE, "Control connections open.",
 	    NULL, NULL, &clients, 1);
-	family_u64(b, "pktmon_server_sessions", "gauge", "Probe sessions registered.",
+	family_u64(b, "pktmon_server_sessions", METRICS_GAUGE, "Probe sessions registered.",
 	    NULL, NULL, &sessions, 1);
-	family_u64(b, "pktmon_server_sessions_opened", "counter",
+	family_u64(b, "pktmon_server_sessions_opened", METRICS_COUNTER,
 	    "Probe sessions granted.", NULL, NULL, &c->sessions_opened, 1);
-	family_u64(b, "pktmon_server_sessions_lingering", "gauge",
+	family_u64(b, "pktmon_server_sessions_lingering", METRICS_GAUGE,
 	    "Probe sessions still answered after their connection ended.",
 	    NULL, NULL, &lingering, 1);
-	family_u64(b, "pktmon_server_sessions_lingered", "counter",
+	family_u64(b, "pktmon_server_sessions_lingered", METRICS_COUNTER,
 	    "Probe sessions kept after their connection ended.", NULL, NULL,
 	    &c->lingered, 1);
-	family_u64(b, "pktmon_server_sessions_linger_ended", "counter",
+	family_u64(b, "pktmon_server_sessions_linger_ended", METRICS_COUNTER,
 	    "Lingering probe sessions removed: closed by the client's new "
 	    "connection, expired (linger or idle time), or dropped for the "
 	    "identity's newer ones.", "how", linger_end, linger_n,
 	    sizeof(linger_n) / sizeof(linger_n[0]));
-	family_u64(b, "pktmon_server_reflected", "counter", "Probes answered.",
+	family_u64(b, "pktmon_server_reflected", METRICS_COUNTER, "Probes answered.",
 	    NULL, NULL, &r->reflected, 1);
-	family_u64(b, "pktmon_server_probes_dropped", "counter",
+	family_u64(b, "pktmon_server_probes_dropped", METRICS_COUNTER,
 	    "Probe packets dropped in silence, by reason.", "reason", drop_why,
 	    drops, sizeof(drops) / sizeof(drops[0]));
-	family_u64(b, "pktmon_server_connections_refused", "counter",
+	family_u64(b, "pktmon_server_connections_refused", METRICS_COUNTER,
 	    "Control connections refused or closed before or at authentication.",
 	    "reason", refuse_why, refused, sizeof(refused) / sizeof(refused[0]));
-	family_u64(b, "pktmon_server_connections_accepted", "counter",
+	family_u64(b, "pktmon_server_connections_accepted", METRICS_COUNTER,
 	    "TCP connections accepted.", NULL, NULL, &c->accepted, 1);
-	family_u64(b, "pktmon_server_accept_paused", "counter",
+	family_u64(b, "pktmon_server_accept_paused", METRICS_COUNTER,
 	    "Times accepting paused for 100 ms, accept having failed (out of "
 	    "file descriptors).", NULL, NULL, &c->accept_paused, 1);
-	family_u64(b, "pktmon_server_preauth_evicted", "counter",
+	family_u64(b, "pktmon_server_preauth_evicted", METRICS_COUNTER,
 	    "Unauthenticated connections closed, all pre-auth slots being taken, "
 	    "to admit one from a source holding fewer.", NULL, NULL,
 	    &c->preauth_evicted, 1);
-	family_u64(b, "pktmon_server_host_drops", "counter",
+	family_u64(b, "pktmon_server_host_drops", METRICS_COUNTER,
 	    "Probes the reflector's socket dropped, its buffer full (SO_RXQ_OVFL).",
 	    NULL, NULL, &r->host_drops, 1);
-	family_u64(b, "pktmon_server_plain_probes", "counter",
+	family_u64(b, "pktmon_server_plain_probes", METRICS_COUNTER,
 	    "Plain STAMP packets from --stamp-allow networks, by outcome.",
 	    "outcome", open_why, open_n, sizeof(open_n) / sizeof(open_n[0]));
 }

@@ -1,5 +1,6 @@
 /*
- * metrics: libmicrohttpd in external-epoll mode plus a text buffer.
+ * metrics: libmicrohttpd in external-epoll mode, a text buffer, and the
+ * choice of exposition format.
  *
  * MHD's epoll fd only becomes readable on socket events, but MHD also has
  * work that no socket announces: closing a connection that has been idle past
@@ -13,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <microhttpd.h>
@@ -22,6 +24,7 @@
 #include "parse.h"
 #include "timeutil.h"
 
+#define TEXT_TYPE "text/plain; version=0.0.4; charset=utf-8"
 #define OPENMETRICS_TYPE "application/openmetrics-text; version=1.0.0; charset=utf-8"
 /*
  * A scraper's request arrives within milliseconds of its connect; a client
@@ -76,10 +79,167 @@ mbuf_printf(struct mbuf *b, const char *fmt, ...)
 	b->len += (size_t)n;
 }
 
+/*
+ * OpenMetrics declares a family by its own name and writes its counter's
+ * samples NAME_total; the text format declares the name the samples carry,
+ * or promtool and text parsers take the samples for another, untyped family.
+ * The text format has no info type: its convention is a gauge NAME_info.
+ */
 void
-mbuf_family(struct mbuf *b, const char *name, const char *type, const char *help)
+mbuf_family(struct mbuf *b, const char *name, enum metrics_type type,
+    const char *help)
 {
-	mbuf_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+	int om = b->format == METRICS_OPENMETRICS;
+	const char *t = "gauge", *suffix = "";
+
+	switch (type) {
+	case METRICS_COUNTER:
+		t = "counter";
+		suffix = om ? "" : "_total";
+		break;
+	case METRICS_GAUGE:
+		t = "gauge";
+		break;
+	case METRICS_SUMMARY:
+		t = "summary";
+		break;
+	case METRICS_HISTOGRAM:
+		t = "histogram";
+		break;
+	case METRICS_INFO:
+		t = om ? "info" : "gauge";
+		suffix = om ? "" : "_info";
+		break;
+	}
+	mbuf_printf(b, "# HELP %s%s %s\n# TYPE %s%s %s\n", name, suffix, help,
+	    name, suffix, t);
+}
+
+static void
+trim(const char **s, size_t *n)
+{
+	while (*n > 0 && (**s == ' ' || **s == '\t')) {
+		(*s)++;
+		(*n)--;
+	}
+	while (*n > 0 && ((*s)[*n - 1] == ' ' || (*s)[*n - 1] == '\t'))
+		(*n)--;
+}
+
+/* The next SEP-separated part of [*s, *s + *n), trimmed; 0 after the last. */
+static int
+next_part(const char **s, size_t *n, int sep, const char **part, size_t *len)
+{
+	const char *end;
+
+	if (*s == NULL)
+		return 0;
+	end = memchr(*s, sep, *n);
+	*part = *s;
+	*len = end ? (size_t)(end - *s) : *n;
+	if (end != NULL) {
+		*n -= *len + 1;
+		*s = end + 1;
+	} else
+		*s = NULL;
+	trim(part, len);
+	return 1;
+}
+
+static int
+token_is(const char *s, size_t n, const char *want)
+{
+	return n == strlen(want) && strncasecmp(s, want, n) == 0;
+}
+
+/* An RFC 9110 qvalue ("0", "0.5", "1.000") in thousandths; -1 if malformed. */
+static int
+accept_q(const char *v, size_t n)
+{
+	int q, scale = 1000;
+	size_t i;
+
+	if (n == 0 || n == 2 || n > 5 || (v[0] != '0' && v[0] != '1') ||
+	    (n > 1 && v[1] != '.'))
+		return -1;
+	q = (v[0] - '0') * 1000;
+	for (i = 2; i < n; i++) {
+		if (v[i] < '0' || v[i] > '9')
+			return -1;
+		scale /= 10;
+		q += (v[i] - '0') * scale;
+	}
+	return q > 1000 ? -1 : q;
+}
+
+/*
+ * One media range of an Accept header, "type/subtype; version=V; q=Q": its
+ * q in thousandths and the format it asks for, or -1 if it names none this
+ * endpoint serves. Wildcards name none: the text format is the default.
+ */
+static int
+accept_range(const char *s, size_t n, enum metrics_format *format)
+{
+	const char *part, *k, *v, *eq, *version = NULL;
+	size_t len, klen, vlen, verlen = 0;
+	int q = 1000;
+
+	if (!next_part(&s, &n, ';', &part, &len))
+		return -1;
+	if (token_is(part, len, "application/openmetrics-text"))
+		*format = METRICS_OPENMETRICS;
+	else if (token_is(part, len, "text/plain"))
+		*format = METRICS_TEXT;
+	else
+		return -1;
+	while (next_part(&s, &n, ';', &part, &len)) {
+		if ((eq = memchr(part, '=', len)) == NULL)
+			continue;
+		k = part;
+		klen = (size_t)(eq - part);
+		v = eq + 1;
+		vlen = len - klen - 1;
+		trim(&k, &klen);
+		trim(&v, &vlen);
+		if (vlen >= 2 && v[0] == '"' && v[vlen - 1] == '"') {
+			v++;
+			vlen -= 2;
+		}
+		if (token_is(k, klen, "q") && (q = accept_q(v, vlen)) < 0)
+			return -1;
+		if (token_is(k, klen, "version")) {
+			version = v;
+			verlen = vlen;
+		}
+	}
+	/* The versions client_golang answers with these two formats. */
+	if (version == NULL)
+		return q;
+	if (*format == METRICS_TEXT)
+		return token_is(version, verlen, "0.0.4") ? q : -1;
+	return token_is(version, verlen, "1.0.0") ||
+	    token_is(version, verlen, "0.0.1") ? q : -1;
+}
+
+/*
+ * As client_golang negotiates: the acceptable range with the highest q
+ * decides, the first of equals; with none, the text format. Prometheus
+ * asks for OpenMetrics first unless its scrape_protocols say otherwise.
+ */
+enum metrics_format
+metrics_negotiate(const char *accept)
+{
+	enum metrics_format best = METRICS_TEXT, f = METRICS_TEXT;
+	const char *part;
+	size_t n = accept ? strlen(accept) : 0, len;
+	int q, best_q = 0;
+
+	while (next_part(&accept, &n, ',', &part, &len))
+		if ((q = accept_range(part, len, &f)) > best_q) {
+			best_q = q;
+			best = f;
+		}
+	return best;
 }
 
 static enum MHD_Result
@@ -89,7 +249,7 @@ metrics_answer(void *cls, struct MHD_Connection *conn, const char *url,
 {
 	struct metrics *m = cls;
 	struct MHD_Response *resp;
-	struct mbuf b = { NULL, 0, 0, 0 };
+	struct mbuf b = { NULL, 0, 0, 0, METRICS_TEXT };
 	enum MHD_Result r;
 	unsigned status = MHD_HTTP_OK;
 
@@ -104,8 +264,11 @@ metrics_answer(void *cls, struct MHD_Connection *conn, const char *url,
 		status = MHD_HTTP_NOT_FOUND;
 		mbuf_printf(&b, "pktmon: metrics are at /metrics\n");
 	} else {
+		b.format = metrics_negotiate(MHD_lookup_connection_value(conn,
+		    MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT));
 		m->fn(m->arg, &b);
-		mbuf_printf(&b, "# EOF\n");
+		if (b.format == METRICS_OPENMETRICS)
+			mbuf_printf(&b, "# EOF\n");
 	}
 	if (b.failed) {
 		free(b.p);
@@ -116,8 +279,11 @@ metrics_answer(void *cls, struct MHD_Connection *conn, const char *url,
 		free(b.p);
 		return MHD_NO;
 	}
-	MHD_add_response_header(resp, "Content-Type", status == MHD_HTTP_OK ?
-	    OPENMETRICS_TYPE : "text/plain; charset=utf-8");
+	MHD_add_response_header(resp, "Content-Type", status != MHD_HTTP_OK ?
+	    "text/plain; charset=utf-8" : b.format == METRICS_OPENMETRICS ?
+	    OPENMETRICS_TYPE : TEXT_TYPE);
+	/* A cache between scraper and endpoint must key on the format asked for. */
+	MHD_add_response_header(resp, "Vary", "Accept");
 	r = MHD_queue_response(conn, status, resp);
 	MHD_destroy_response(resp);
 	return r;

@@ -32,7 +32,7 @@ pm_track "$client"
 scrape() {
 	local t crc=0
 	t=$(curl -sf --max-time 2 -o "$PM_TMP/scrape" -w '%{time_total}' \
-		"http://127.0.0.1:$2/metrics") || crc=$?
+		-H 'Accept: application/openmetrics-text' "http://127.0.0.1:$2/metrics") || crc=$?
 	((crc == 0)) || fail "$1 /metrics: no answer within 2 s (curl exit $crc)"
 	[[ $(tail -n 1 "$PM_TMP/scrape") == '# EOF' ]] ||
 		fail "$1 /metrics: expected an exposition ending in '# EOF', got: $(tail -c 200 "$PM_TMP/scrape")"

@@ -1,17 +1,21 @@
-"""Parse scrapes of an OpenMetrics endpoint the way Prometheus would.
+"""Parse scrapes of a Prometheus endpoint the way Prometheus would.
 
-usage: metrics_parse.py FILE...
+usage: metrics_parse.py [--text] FILE...
 
-Each FILE is one scrape, in the order taken. Every one must parse with
-prometheus_client's strict OpenMetrics parser (which also wants the final
-"# EOF"), and no counter or histogram count may go down from one scrape to
-the next. Prints the samples of the last scrape, one per line:
+Each FILE is one scrape, in the order taken. By default every one must parse
+with prometheus_client's strict OpenMetrics parser (which also wants the
+final "# EOF"); with --text, with its parser of the text format 0.0.4, and
+no family may come out untyped (what a "# TYPE" line naming another family
+than its samples' leads to) nor hold a counter sample without "_total". No
+counter or histogram count may go down from one scrape to the next. Prints
+the samples of the last scrape, one per line:
     name{label="value",...}<TAB>value
 with the labels sorted by name. Exits 1 with the reason on the first error.
 """
 import sys
 
-from prometheus_client.openmetrics.parser import text_string_to_metric_families
+from prometheus_client.openmetrics.parser import text_string_to_metric_families as om_families
+from prometheus_client.parser import text_string_to_metric_families as text_families
 
 
 def key(sample):
@@ -19,12 +23,16 @@ def key(sample):
     return "%s{%s}" % (sample.name, labels) if labels else sample.name
 
 
-def parse(path):
+def parse(path, text_format):
     with open(path, encoding="utf-8") as f:
         text = f.read()
     samples, monotonic = {}, set()
-    for fam in text_string_to_metric_families(text):
+    for fam in (text_families if text_format else om_families)(text):
+        if text_format and fam.type not in ("counter", "gauge", "summary", "histogram"):
+            raise ValueError("family %s is %s, not typed" % (fam.name, fam.type))
         for s in fam.samples:
+            if text_format and fam.type == "counter" and not s.name.endswith("_total"):
+                raise ValueError("counter %s has a sample %s" % (fam.name, s.name))
             k = key(s)
             if k in samples:
                 raise ValueError("sample %s appears twice" % k)
@@ -37,14 +45,19 @@ def parse(path):
 
 
 def main():
-    if len(sys.argv) < 2:
+    args = sys.argv[1:]
+    text_format = bool(args) and args[0] == "--text"
+    if text_format:
+        args = args[1:]
+    if not args:
         sys.exit(__doc__)
     prev = None
-    for path in sys.argv[1:]:
+    for path in args:
         try:
-            samples, monotonic = parse(path)
-        except Exception as e:  # the parser raises ValueError and others
-            sys.exit("%s does not parse as OpenMetrics: %s" % (path, e))
+            samples, monotonic = parse(path, text_format)
+        except Exception as e:  # the parsers raise ValueError and others
+            sys.exit("%s does not parse as %s: %s" % (
+                path, "the text format" if text_format else "OpenMetrics", e))
         if prev is not None:
             for k in monotonic:
                 if k in prev and samples[k] < prev[k]:
