@@ -6,9 +6,16 @@
  */
 #include "expo.h"
 
+/*
+ * Doubling from 12.5 us to 26.2 s, one relative width at every scale, from
+ * loopback to satellite paths. Every bound of smokeping_prober's (50 us
+ * doubling) is one here, so queries written for its buckets fit; the two
+ * finer ones keep loopback apart from a LAN.
+ */
 const double expo_bounds[EXPO_NBUCKETS] = {
-	0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025,
-	0.005, 0.01, 0.025, 0.05, 0.1, 0.15, 0.2, 0.3, 0.5, 1.0, 2.5,
+	0.0000125, 0.000025, 0.00005, 0.0001, 0.0002, 0.0004, 0.0008, 0.0016,
+	0.0032, 0.0064, 0.0128, 0.0256, 0.0512, 0.1024, 0.2048, 0.4096, 0.8192,
+	1.6384, 3.2768, 6.5536, 13.1072, 26.2144,
 };
 
 void

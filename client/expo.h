@@ -10,8 +10,8 @@
 #include "fate.h"
 #include "metrics.h"
 
-/* Histogram bucket bounds in seconds: microsecond loopback to 300 ms WANs. */
-#define EXPO_NBUCKETS 19
+/* Histogram bucket bounds in seconds: 12.5 us doubling to 26.2 s. */
+#define EXPO_NBUCKETS 22
 extern const double expo_bounds[EXPO_NBUCKETS];
 
 struct expo_rtt {

@@ -22,6 +22,7 @@
 #include "metrics.h"
 #include "net.h"
 #include "parse.h"
+#include "pktmon_config.h"
 #include "timeutil.h"
 
 #define TEXT_TYPE "text/plain; version=0.0.4; charset=utf-8"
@@ -242,6 +243,14 @@ metrics_negotiate(const char *accept)
 	return best;
 }
 
+static void
+build_info(struct mbuf *b)
+{
+	mbuf_family(b, "pktmon_build", METRICS_INFO,
+	    "The pktmon version serving these metrics.");
+	mbuf_printf(b, "pktmon_build_info{version=\"%s\"} 1\n", PKTMON_VERSION);
+}
+
 static enum MHD_Result
 metrics_answer(void *cls, struct MHD_Connection *conn, const char *url,
     const char *method, const char *version, const char *upload,
@@ -266,6 +275,7 @@ metrics_answer(void *cls, struct MHD_Connection *conn, const char *url,
 	} else {
 		b.format = metrics_negotiate(MHD_lookup_connection_value(conn,
 		    MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT));
+		build_info(&b);
 		m->fn(m->arg, &b);
 		if (b.format == METRICS_OPENMETRICS)
 			mbuf_printf(&b, "# EOF\n");

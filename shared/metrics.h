@@ -51,7 +51,7 @@ void mbuf_family(struct mbuf *b, const char *name, enum metrics_type type,
 /* The format to answer a request with this Accept header (NULL: none). */
 enum metrics_format metrics_negotiate(const char *accept);
 
-/* Fill b with the program's families; OpenMetrics's "# EOF" is added. */
+/* Fill b with the program's families; build info and "# EOF" are added. */
 typedef void (*metrics_render_fn)(void *arg, struct mbuf *b);
 
 struct metrics;

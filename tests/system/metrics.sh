@@ -100,6 +100,7 @@ expect_eq "client /metrics Content-Type with no Accept" "$TEXT_TYPE" "$(content_
 promtool_check "client /metrics" "${texts[0]}"
 promtool_check "client /metrics" "$last_text"
 same_samples "client /metrics" "$PM_TMP/client-text.out" "$PM_TMP/client-metrics.out"
+version=$("$PM_CLIENT" --version | sed -n 's/^pktmon-client //p')
 
 # value NAME{LABELS}: a sample of the last client scrape.
 value() {
@@ -127,6 +128,7 @@ done
 expect_eq "pktmon_sessions_total = JSON sessions" "${C[sessions]-missing}" "$(value "pktmon_sessions_total{$srv}")"
 expect_eq "pktmon_renewals_total (consecutive-loss) with --renew=no" 0 \
 	"$(value "pktmon_renewals_total{reason=\"consecutive-loss\",$srv}")"
+expect_eq "client pktmon_build_info{version=\"$version\"}" 1 "$(value "pktmon_build_info{version=\"$version\"}")"
 up=$(value "pktmon_session_up{mode=\"stamp-auth\",$srv}")
 [[ $up == 0 || $up == 1 ]] || fail "pktmon_session_up{mode=\"stamp-auth\"}: expected 0 or 1, got '$up'"
 expect_ge "JSON lost (probes dropped on purpose)" 1 "${C[lost]-missing}"
@@ -162,6 +164,7 @@ expect_ge "pktmon_server_reflected_total (>= JSON received ${C[received]})" "${C
 expect_eq 'pktmon_server_probes_dropped_total{reason="impaired"} = JSON lost_forward' \
 	"${C[lost_forward]-missing}" "$(svalue 'pktmon_server_probes_dropped_total{reason="impaired"}')"
 expect_ge "pktmon_server_sessions_opened_total" 1 "$(svalue pktmon_server_sessions_opened_total)"
+expect_eq "server pktmon_build_info{version=\"$version\"}" 1 "$(svalue "pktmon_build_info{version=\"$version\"}")"
 
 pm_stop_server
 pm_check_sanitizers
