@@ -103,7 +103,8 @@ draw_outages(struct frame *fr, const struct graph_input *in)
 
 	for (i = 0; i < g->count; i++) {
 		b = series_bucket(in->series, i);
-		if (b->outage_ns == 0 && (series_sent(b) == 0 || b->rtts > 0))
+		/* The episode rule's outages only, as on loss.png. */
+		if (b->outage_ns == 0)
 			continue;
 		graph_bucket_x(fr, in, i, &x0, &x1);
 		graph_outage_band(fr, x0, x1, fr->y, GRAPH_OUTAGE_BAND);

@@ -59,7 +59,9 @@ axis_title(struct frame *fr)
 static int
 is_outage(const struct series_bucket *b)
 {
-	return b->outage_ns > 0 || (series_sent(b) > 0 && series_lost(b) == series_sent(b));
+	/* The outages of the episode rule only: a bucket all lost for less
+	 * than that is loss, not an outage, as in the events list. */
+	return b->outage_ns > 0;
 }
 
 /*
@@ -127,7 +129,7 @@ graph_loss(const struct graph_input *in, struct plot *p)
 		{ "lost backward (to client)", LOSS_BWD, FRAME_BOX },
 		{ "lost, direction unknown", LOSS_UNK, FRAME_BOX },
 		{ "not sent", LOSS_UNSENT, FRAME_BOX },
-		{ "outage", GRAPH_OUTAGE, FRAME_BOX },
+		{ "outage (2 s or more all lost)", GRAPH_OUTAGE, FRAME_BOX },
 		{ "renewal", FRAME_RENEWAL, FRAME_DASH },
 		{ "no probes (nothing ran)", FRAME_NODATA, FRAME_HATCH },
 	};

@@ -238,7 +238,7 @@ sessions_legend(struct frame *fr)
 		keys[n++] = (struct frame_key){ endings[i].label, endings[i].rgba, FRAME_BOX };
 	keys[n++] = (struct frame_key){ "open (no end recorded)", OPEN_COLOR, FRAME_BOX };
 	keys[n++] = (struct frame_key){ "renewal", FRAME_RENEWAL, FRAME_DASH };
-	keys[n++] = (struct frame_key){ "outage", GRAPH_OUTAGE_BG, FRAME_BOX };
+	keys[n++] = (struct frame_key){ "outage (2 s or more all lost)", GRAPH_OUTAGE_BG, FRAME_BOX };
 	frame_legend(fr, keys, n);
 }
 

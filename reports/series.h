@@ -9,6 +9,7 @@
 
 #include <stdint.h>
 
+#include "episode.h"
 #include "record.h"
 #include "scale.h"
 
@@ -23,11 +24,13 @@ struct series_bucket {
 
 /*
  * An outage: at least this many consecutive probes of one session lost,
- * spanning at least this long. Too short to show as a bucket's loss when
- * buckets are a day wide, so buckets remember them apart.
+ * spanning at least this long: the episode rule's (shared/episode.h), so
+ * the graphs' outages are the events list's. Too short to show as a
+ * bucket's loss when buckets are a day wide, so buckets remember them
+ * apart.
  */
-#define SERIES_OUTAGE_PROBES 3
-#define SERIES_OUTAGE_NS 1000000000LL
+#define SERIES_OUTAGE_PROBES EPISODE_OUTAGE_SLOTS
+#define SERIES_OUTAGE_NS EPISODE_OUTAGE_NS
 
 /* An empty bucket, and one probe counted into a bucket of one's own. */
 void series_bucket_init(struct series_bucket *b);
