@@ -138,14 +138,16 @@ json_episode(struct events *ev, const struct episode *e)
 	report_json_str(stdout, ev->server);
 	printf(", \"start_ns\": %lld, \"end_ns\": %lld, \"probes\": %llu, \"lost\": %llu, "
 	    "\"lost_forward\": %llu, \"lost_backward\": %llu, \"lost_unknown\": %llu, "
-	    "\"unsent\": %llu, \"late\": %llu, \"class\": \"%s\", \"outage\": ",
+	    "\"unsent\": %llu, \"late\": %llu, \"class\": ",
 	    (long long)e->start_ns, (long long)e->end_ns,
 	    (unsigned long long)e->probes, (unsigned long long)e->lost,
 	    (unsigned long long)e->fate[REC_LOST_FORWARD],
 	    (unsigned long long)e->fate[REC_LOST_BACKWARD],
 	    (unsigned long long)e->fate[REC_LOST],
 	    (unsigned long long)e->fate[REC_UNSENT],
-	    (unsigned long long)e->fate[REC_LATE], cls);
+	    (unsigned long long)e->fate[REC_LATE]);
+	report_json_str(stdout, cls);	/* read from the history: escaped */
+	printf(", \"outage\": ");
 	if (e->outage_probes > 0)
 		printf("{\"start_ns\": %lld, \"end_ns\": %lld, \"probes\": %llu}",
 		    (long long)e->outage_start_ns, (long long)e->outage_end_ns,
