@@ -1,8 +1,11 @@
 /*
- * cmd_export: the raw probes of the range on stdout, as CSV or as a JSON
- * array, streamed row by row in stored order (session, then sequence).
+ * cmd_export: the raw probes of the range on stdout, as CSV or as NDJSON
+ * (one JSON object a line, for jq -c and log shippers), streamed row by
+ * row in stored order (session, then sequence). Each row carries its send
+ * time twice: nanoseconds, and ISO 8601 UTC for people and spreadsheets.
  */
 #include <stdio.h>
+#include <time.h>
 
 #include "cmd.h"
 #include "log.h"
@@ -12,11 +15,30 @@ struct export {
 	uint64_t rows;
 };
 
+/* "2026-12-02T18:40:31.123456789Z"; the report only reads times it can
+ * draw (query.c), all after 1970. */
+static const char *
+iso(int64_t ns, char *buf, size_t len)
+{
+	time_t sec = (time_t)(ns / 1000000000LL);
+	struct tm tm;
+	char day[32];
+
+	if (ns < 0 || gmtime_r(&sec, &tm) == NULL ||
+	    strftime(day, sizeof(day), "%Y-%m-%dT%H:%M:%S", &tm) == 0)
+		snprintf(buf, len, "?");
+	else
+		snprintf(buf, len, "%s.%09lldZ", day, (long long)(ns % 1000000000LL));
+	return buf;
+}
+
 static void
 csv_row(const struct rec_probe *p)
 {
-	printf("%lld,%lld,%lld,", (long long)p->session_id, (long long)p->seq,
-	    (long long)p->sent_ns);
+	char t[48];
+
+	printf("%lld,%lld,%lld,%s,", (long long)p->session_id, (long long)p->seq,
+	    (long long)p->sent_ns, iso(p->sent_ns, t, sizeof(t)));
 	if (p->rtt_ns >= 0)
 		printf("%lld", (long long)p->rtt_ns);
 	printf(",%s,%u,", rec_fate_name(p->fate), p->dups);
@@ -30,11 +52,13 @@ csv_row(const struct rec_probe *p)
 }
 
 static void
-json_row(const struct rec_probe *p, uint64_t row)
+json_row(const struct rec_probe *p)
 {
-	printf("%s\n{\"session_id\": %lld, \"seq\": %lld, \"sent_ns\": %lld, "
-	    "\"rtt_ns\": ", row ? "," : "", (long long)p->session_id,
-	    (long long)p->seq, (long long)p->sent_ns);
+	char t[48];
+
+	printf("{\"session_id\": %lld, \"seq\": %lld, \"sent_ns\": %lld, "
+	    "\"sent\": \"%s\", \"rtt_ns\": ", (long long)p->session_id,
+	    (long long)p->seq, (long long)p->sent_ns, iso(p->sent_ns, t, sizeof(t)));
 	if (p->rtt_ns >= 0)
 		printf("%lld", (long long)p->rtt_ns);
 	else
@@ -46,10 +70,10 @@ json_row(const struct rec_probe *p, uint64_t row)
 	else
 		printf("null");
 	if (p->has_owd)
-		printf(", \"owd_fwd_ns\": %lld, \"owd_bwd_ns\": %lld}",
+		printf(", \"owd_fwd_ns\": %lld, \"owd_bwd_ns\": %lld}\n",
 		    (long long)p->owd_fwd_ns, (long long)p->owd_bwd_ns);
 	else
-		printf(", \"owd_fwd_ns\": null, \"owd_bwd_ns\": null}");
+		printf(", \"owd_fwd_ns\": null, \"owd_bwd_ns\": null}\n");
 }
 
 static void
@@ -62,7 +86,7 @@ on_probe(void *arg, const struct rec_probe *p)
 		csv_row(p);
 		break;
 	case REPORT_JSON:
-		json_row(p, ex->rows);
+		json_row(p);
 		break;
 	}
 	ex->rows++;
@@ -79,19 +103,16 @@ cmd_export(const struct report_opts *o)
 		goto out;
 	switch (ex.format) {
 	case REPORT_CSV:
-		printf("session_id,seq,sent_ns,rtt_ns,fate,dups,ttl,owd_fwd_ns,"
-		    "owd_bwd_ns\n");
+		printf("session_id,seq,sent_ns,sent_utc,rtt_ns,fate,dups,ttl,"
+		    "owd_fwd_ns,owd_bwd_ns\n");
 		break;
 	case REPORT_JSON:
-		printf("[");
 		break;
 	}
 	if (query_probes(d.q, &d.f, QUERY_STORED, on_probe, &ex) != 0) {
 		r = report_db_error(&d);
 		goto out;
 	}
-	if (ex.format == REPORT_JSON)
-		printf("\n]\n");
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		log_warn("stdout");
 		r = REPORT_FAIL;

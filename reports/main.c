@@ -23,7 +23,8 @@ static const struct subcmd {
 	    "(default)" },
 	{ "summary", cmd_summary, "totals per session and for the whole range" },
 	{ "events", cmd_events, "loss episodes with their outages and renewals" },
-	{ "export", cmd_export, "the raw probes on stdout, --format csv or json" },
+	{ "export", cmd_export, "the raw probes on stdout, --format csv or json (NDJSON: "
+	    "one object a line)" },
 };
 #define NSUBCMDS (sizeof(subcmds) / sizeof(subcmds[0]))
 

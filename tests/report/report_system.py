@@ -442,11 +442,18 @@ def t_export(env):
     db, f = env.history("basic"), env.facts["basic"]
     rc, stdout, _ = env.run("--db", db, "export")
     lines = stdout.splitlines()
-    expect(rc == 0 and lines[0].startswith("session_id,seq,sent_ns,rtt_ns,fate")
+    expect(rc == 0 and lines[0].startswith("session_id,seq,sent_ns,sent_utc,rtt_ns,fate")
            and len(lines) == f["sent"] + 1, "export csv: expected a header and %d rows" % f["sent"])
+    # The ISO 8601 column says the same instant as the nanoseconds.
+    import datetime
+    ns, utc = int(lines[1].split(",")[2]), lines[1].split(",")[3]
+    want = datetime.datetime.fromtimestamp(ns // 10**9, datetime.timezone.utc).strftime(
+        "%Y-%m-%dT%H:%M:%S") + ".%09dZ" % (ns % 10**9)
+    expect(utc == want, "export csv: sent_utc %s for sent_ns %d, expected %s" % (utc, ns, want))
     rc, stdout, _ = env.run("--db", db, "export", "--format", "json")
-    rows = json.loads(stdout)
-    expect(rc == 0 and len(rows) == f["sent"], "export json: expected %d rows" % f["sent"])
+    rows = [json.loads(l) for l in stdout.splitlines()]
+    expect(rc == 0 and len(rows) == f["sent"], "export json (NDJSON): expected %d rows" % f["sent"])
+    expect(all(r["sent"].endswith("Z") for r in rows), "export json: an ISO 8601 'sent' in every row")
     lost = sum(1 for r in rows if r["rtt_ns"] is None)
     expect(lost == sum(f["fates"][3:]), "export json: lost rows have a null rtt_ns")
 
