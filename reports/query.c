@@ -494,3 +494,48 @@ query_episode_class(struct query *q, const char *server, int64_t start_ns,
 	sqlite3_finalize(st);
 	return r;
 }
+
+int
+query_server_names(struct query *q, char *buf, size_t len)
+{
+	sqlite3_stmt *st;
+	size_t used = 0;
+	int rc;
+
+	buf[0] = '\0';
+	if (sqlite3_prepare_v2(q->db, "SELECT DISTINCT server FROM sessions WHERE "
+	    "mode != 'none' ORDER BY server", -1, &st, NULL) != SQLITE_OK)
+		return db_fail(q, "cannot read the sessions");
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const unsigned char *name = sqlite3_column_text(st, 0);
+		int n;
+
+		if (name == NULL)
+			continue;
+		n = snprintf(buf + used, len - used, "%s%s", used ? ", " : "",
+		    (const char *)name);
+		if (n < 0 || (size_t)n >= len - used) {
+			if (len > 4)
+				memcpy(buf + len - 4, "...", 4);
+			break;
+		}
+		used += (size_t)n;
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : db_fail(q, "cannot read the sessions");
+}
+
+int
+query_has_server(struct query *q, const char *server)
+{
+	sqlite3_stmt *st;
+	int found;
+
+	if (sqlite3_prepare_v2(q->db, "SELECT 1 FROM sessions WHERE server = ?1 "
+	    "LIMIT 1", -1, &st, NULL) != SQLITE_OK)
+		return 0;
+	sqlite3_bind_text(st, 1, server, -1, SQLITE_STATIC);
+	found = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return found;
+}

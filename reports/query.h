@@ -60,6 +60,13 @@ int query_sessions(struct query *q, const struct query_filter *f,
 int query_renewals(struct query *q, const struct query_filter *f,
     void (*fn)(void *arg, const struct rec_renewal *r), void *arg) PM_MUST_CHECK;
 /*
+ * The servers of the history's sessions, comma-separated into buf (cut
+ * short with "..." when it does not fit); 0, or PM_E_DB.
+ */
+int query_server_names(struct query *q, char *buf, size_t len) PM_MUST_CHECK;
+/* Has the history a session to this server (as given to the client)? */
+int query_has_server(struct query *q, const char *server);
+/*
  * The class the client gave its episode of server that began at start_ns
  * ("outage", "flow-specific", ...), from the history's episodes table.
  * PM_E_NOTFOUND when it has none (an older history, or a client that did

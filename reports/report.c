@@ -6,6 +6,7 @@
 
 #include "log.h"
 #include "pktmon_config.h"
+#include "timeutil.h"
 #include "report.h"
 #include "scale.h"
 
@@ -39,6 +40,43 @@ pad_range(struct report_data *d)
 	d->f.until_ns = mid + NS_MIN / 12;
 }
 
+/* A range with no probes: say where the history's probes are. */
+static void
+say_history_ends(const struct report_opts *o, struct report_data *d)
+{
+	struct query_filter every = d->f;
+	int64_t first, last;
+	char a[40], b[40];
+
+	every.since_ns = INT64_MIN;
+	every.until_ns = INT64_MAX;
+	if (query_extent(d->q, &every, &first, &last) != 0)
+		return;
+	if (o->since_ns > last)
+		log_warnx("--since: after the end of the history (its probes run from "
+		    "%s to %s)", fmt_utc(first, a, sizeof(a)), fmt_utc(last, b, sizeof(b)));
+	else
+		log_warnx("no probes in the range (the history's run from %s to %s)",
+		    fmt_utc(first, a, sizeof(a)), fmt_utc(last, b, sizeof(b)));
+}
+
+/* --server must name a server the history has: say which ones it has. */
+static int
+check_server(const struct report_opts *o, struct report_data *d)
+{
+	char names[512];
+
+	if (o->server == NULL)
+		return 0;
+	if (query_has_server(d->q, o->server))
+		return 0;
+	if (query_server_names(d->q, names, sizeof(names)) != 0)
+		return report_db_error(d);
+	log_warnx("--server %s: not in %s; its servers: %s", o->server, o->db,
+	    names[0] ? names : "none");
+	return REPORT_USAGE;
+}
+
 static int
 settle_range(const struct report_opts *o, struct report_data *d)
 {
@@ -51,6 +89,8 @@ settle_range(const struct report_opts *o, struct report_data *d)
 	r = query_extent(d->q, &all, &first, &last);
 	if (r != 0 && r != PM_E_NOTFOUND)
 		return report_db_error(d);
+	if (r == PM_E_NOTFOUND && o->have_since)
+		say_history_ends(o, d);
 	if (r == PM_E_NOTFOUND) {
 		/* No probes: an empty hour, so that the graphs can say so. */
 		first = (o->have_until ? o->until_ns : now) - NS_HOUR;
@@ -131,7 +171,7 @@ report_open(const struct report_opts *o, struct report_data *d)
 	}
 	d->f.session_id = o->session_id;
 	d->f.server = o->server;
-	if ((r = settle_range(o, d)) != 0)
+	if ((r = check_server(o, d)) != 0 || (r = settle_range(o, d)) != 0)
 		return r;
 	if (query_sessions(d->q, &d->f, add_session, d) != 0 ||
 	    query_renewals(d->q, &d->f, add_renewal, d) != 0)

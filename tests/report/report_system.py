@@ -763,6 +763,17 @@ def t_usage_errors(env):
                "%r: expected exit 2 and one line naming %s, got %d %r" % (args, name, rc, stderr))
     rc, stdout, _ = env.run("--help")
     expect(rc == 0 and "export" in stdout and "--since" in stdout, "--help")
+    # A server the history does not have: the line lists the ones it has.
+    rc, _, stderr = env.run("--db", db, "--server", "192.0.2.99:4000", "summary")
+    expect(rc == 2 and "192.0.2.99:4000" in stderr and "its servers:" in stderr and
+           len(stderr.strip().splitlines()) == 1,
+           "--server not in the history: expected exit 2 and one line listing its servers, "
+           "got %d %r" % (rc, stderr))
+    # A range after the history: said, with where the history ends.
+    rc, _, stderr = env.run("--db", db, "--since", "2100-01-01T00:00Z", "--until",
+                            "2100-01-02T00:00Z", "summary")
+    expect("after the end of the history" in stderr,
+           "--since after the history: expected it said, got %d %r" % (rc, stderr))
 
 
 def t_read_only_and_writer_not_blocked(env):
