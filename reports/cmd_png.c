@@ -128,10 +128,14 @@ render(const struct report_opts *o, const struct graph_input *in,
 	int r;
 
 	for (i = 0; i < NGRAPHS; i++) {
-		if ((p = plot_new(in->width, in->height, o->scale)) == NULL)
+		struct graph_input one = *in;
+
+		if (graphs[i].draw == graph_sessions)
+			one.height = graph_sessions_height(in, in->height);
+		if ((p = plot_new(one.width, one.height, o->scale)) == NULL)
 			fatalx(REPORT_FAIL, "cannot create a %ux%u image", o->width,
 			    o->height);
-		graphs[i].draw(in, p);
+		graphs[i].draw(&one, p);
 		r = plot_write_png(p, o->out, graphs[i].file, paths[i], sizeof(paths[i]));
 		plot_free(p);
 		if (r != 0) {

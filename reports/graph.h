@@ -42,6 +42,8 @@ void graph_latency(const struct graph_input *in, struct plot *p);
 void graph_loss(const struct graph_input *in, struct plot *p);
 void graph_rtt(const struct graph_input *in, struct plot *p);
 void graph_sessions(const struct graph_input *in, struct plot *p);
+/* The height sessions.png needs for its rows, at most asked. */
+int graph_sessions_height(const struct graph_input *in, int asked);
 
 /* The bins graph_rtt draws, from the whole range's RTT quantiles. */
 int graph_rtt_bins(const struct series *s, struct scale_linbins *bins);

@@ -26,6 +26,21 @@ pct(uint64_t n, uint64_t of)
 	return of ? 100.0 * (double)n / (double)of : 0;
 }
 
+/* RTT in the unit of the graphs' axes (ms), so subtitle and axis read
+ * alike: 0.017 ms, 12.34 ms, 234.5 ms. */
+static void
+fmt_ms(int64_t ns, char *buf, size_t len)
+{
+	if (ns < 0)
+		snprintf(buf, len, "-");
+	else if (ns < 1000000)
+		snprintf(buf, len, "%.3f ms", (double)ns / 1e6);
+	else if (ns < 100000000)
+		snprintf(buf, len, "%.2f ms", (double)ns / 1e6);
+	else
+		snprintf(buf, len, "%.1f ms", (double)ns / 1e6);
+}
+
 static void
 totals_text(const struct graph_input *in, char *buf, size_t len)
 {
@@ -38,8 +53,8 @@ totals_text(const struct graph_input *in, char *buf, size_t len)
 		return;
 	}
 	scale_fmt_count(sent, n, sizeof(n));
-	scale_fmt_rtt(series_quantile(in->series, -1, 0.5), med, sizeof(med));
-	scale_fmt_rtt(series_quantile(in->series, -1, 0.99), p99, sizeof(p99));
+	fmt_ms(series_quantile(in->series, -1, 0.5), med, sizeof(med));
+	fmt_ms(series_quantile(in->series, -1, 0.99), p99, sizeof(p99));
 	snprintf(buf, len, "%s slot%s \xc2\xb7 %.2f %% lost (fwd %.2f, bwd %.2f, "
 	    "unknown %.2f, unsent %.2f %%) \xc2\xb7 RTT median %s, p99 %s", n,
 	    sent == 1 ? "" : "s", pct(series_lost(t), sent),

@@ -242,6 +242,25 @@ sessions_legend(struct frame *fr)
 	frame_legend(fr, keys, n);
 }
 
+/*
+ * A few sessions get a few rows, not a page of white: the title, legend,
+ * labels and time axis take about SESSIONS_CHROME px, each row ROW_MAX.
+ */
+#define SESSIONS_CHROME 230
+#define SESSIONS_MIN_H 300
+
+int
+graph_sessions_height(const struct graph_input *in, int asked)
+{
+	double want = SESSIONS_CHROME + (double)ROW_MAX *
+	    (double)(in->nsessions > 0 ? in->nsessions : 1);
+
+	if (want >= asked)
+		return asked;
+	return want < SESSIONS_MIN_H ? (SESSIONS_MIN_H < asked ?
+	    SESSIONS_MIN_H : asked) : (int)want;
+}
+
 static void
 draw_rows(struct frame *fr, const struct graph_input *in, double top)
 {
