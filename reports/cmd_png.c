@@ -116,6 +116,8 @@ fill_input(const struct report_opts *o, struct report_data *d,
 	in->until_ns = d->f.until_ns;
 	in->width = (int)o->width;
 	in->height = (int)o->height;
+	in->tz_off_ns = o->tz_off_ns;
+	in->tz_name = o->tz_name[0] ? o->tz_name : NULL;
 	history_extent(d, in);
 }
 

@@ -125,7 +125,7 @@ time_tick(struct frame *fr, int64_t t, int64_t prev, enum scale_tfmt fmt)
 {
 	struct plot_font ctx = frame_font_tick;
 	char main[32], context[32];
-	double x = frame_x(fr, t);
+	double x = frame_x(fr, t - fr->tz_off);
 
 	scale_time_label(t, prev, fmt, main, context, sizeof(main));
 	plot_line(fr->p, x, fr->y, x, fr->y + fr->h, 1, PLOT_SOLID, FRAME_GRID);
@@ -143,12 +143,19 @@ frame_time_axis(struct frame *fr)
 	struct scale_tticks tt;
 	int i;
 
-	/* A label needs about 110 px with its date line. */
-	if (scale_time_ticks(fr->t0, fr->t1, (int)(fr->w / 110), &tt) != 0)
+	char label[64];
+	int64_t off = fr->tz_off;
+
+	/* A label needs about 110 px with its date line. Ticks fall on the
+	 * round times of the clock shown: computed on shifted times, drawn
+	 * at the real ones. */
+	if (scale_time_ticks(fr->t0 + off, fr->t1 + off, (int)(fr->w / 110),
+	    &tt) != 0)
 		return;
 	for (i = 0; i < tt.count; i++)
 		time_tick(fr, tt.t[i], i > 0 ? tt.t[i - 1] : -1, tt.fmt);
-	plot_text(fr->p, fr->x + fr->w / 2, fr->height - 4, &font_axis, "time (UTC)");
+	snprintf(label, sizeof(label), "time (%s)", fr->tz_name ? fr->tz_name : "UTC");
+	plot_text(fr->p, fr->x + fr->w / 2, fr->height - 4, &font_axis, label);
 }
 
 void

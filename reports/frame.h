@@ -31,6 +31,8 @@ struct frame {
 	double v0, v1;		/* value axis (vertical) */
 	enum frame_vscale vscale;
 	double u0, u1;		/* value axis along x, for a histogram */
+	int64_t tz_off;		/* time labels: this far east of UTC */
+	const char *tz_name;	/* NULL: UTC */
 };
 
 enum frame_swatch {

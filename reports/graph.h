@@ -36,6 +36,8 @@ struct graph_input {
 	int64_t last_ns;
 	int width;			/* logical pixels */
 	int height;
+	int64_t tz_off_ns;		/* the graphs' clock east of UTC (--tz) */
+	const char *tz_name;
 };
 
 void graph_latency(const struct graph_input *in, struct plot *p);

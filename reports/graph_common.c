@@ -7,17 +7,29 @@
 #include "graph.h"
 #include "timeutil.h"
 
+/*
+ * "2026-12-02 18:40:22Z - 18:40:57Z (35.3 s)", or in the --tz clock
+ * "2026-12-03 00:10:22 - 00:10:57 UTC+05:30 (35.3 s)": the zone once.
+ */
 static void
 range_text(const struct graph_input *in, char *buf, size_t len)
 {
-	char a[40], b[40], d[32];
+	char a[40], b[40], d[32], zone[40] = "";
+	size_t n;
 
-	fmt_utc(in->since_ns, a, sizeof(a));
-	fmt_utc(in->until_ns, b, sizeof(b));
+	fmt_utc(in->since_ns + in->tz_off_ns, a, sizeof(a));
+	fmt_utc(in->until_ns + in->tz_off_ns, b, sizeof(b));
+	if (in->tz_name != NULL) {
+		if ((n = strlen(a)) > 0 && a[n - 1] == 'Z')
+			a[n - 1] = '\0';
+		if ((n = strlen(b)) > 0 && b[n - 1] == 'Z')
+			b[n - 1] = '\0';
+		snprintf(zone, sizeof(zone), " %s", in->tz_name);
+	}
 	scale_fmt_duration(in->until_ns - in->since_ns, d, sizeof(d));
 	/* The end's date is left out when it is the start's. */
-	snprintf(buf, len, "%s \xe2\x80\x93 %s (%s)", a,
-	    strncmp(a, b, 11) == 0 ? b + 11 : b, d);
+	snprintf(buf, len, "%s \xe2\x80\x93 %s%s (%s)", a,
+	    strncmp(a, b, 11) == 0 ? b + 11 : b, zone, d);
 }
 
 static double
@@ -66,9 +78,11 @@ void
 graph_begin(struct frame *fr, const struct graph_input *in, struct plot *p,
     const char *what, double left)
 {
-	char title[256], range[128], totals[256], sub[400];
+	char title[256], range[160], totals[256], sub[440];
 
 	frame_init(fr, p, in->width, in->height, left);
+	fr->tz_off = in->tz_off_ns;
+	fr->tz_name = in->tz_name;
 	fr->t0 = in->since_ns;
 	fr->t1 = in->until_ns;
 	snprintf(title, sizeof(title), "%s \xe2\x80\x94 %s", what, in->server);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cmd.h"
 #include "log.h"
@@ -31,7 +32,7 @@ static const struct subcmd {
 enum opt_id {
 	OPT_DB = 1, OPT_OUT, OPT_SINCE, OPT_UNTIL, OPT_SESSION, OPT_SERVER,
 	OPT_SCALE, OPT_WIDTH, OPT_HEIGHT, OPT_FORMAT, OPT_JSON, OPT_HELP,
-	OPT_VERSION
+	OPT_VERSION, OPT_TZ
 };
 
 static const struct optdef {
@@ -57,6 +58,8 @@ static const struct optdef {
 	    "(events) as one JSON object" },
 	{ "help", OPT_HELP, NULL, "this text" },
 	{ "version", OPT_VERSION, NULL, "print the version" },
+	{ "tz", OPT_TZ, "ZONE", "the graphs' clock: UTC (default), local (the TZ "
+	    "variable's zone) or +HH:MM / -HH:MM" },
 };
 #define NOPTS (sizeof(optdefs) / sizeof(optdefs[0]))
 
@@ -135,6 +138,43 @@ set_format(struct report_opts *o, const char *arg)
 	return 0;
 }
 
+/*
+ * --tz: one offset for the whole range (a DST change inside it shifts the
+ * labels after it by the hour; the range's end decides), named as the zone
+ * names itself.
+ */
+static int
+set_tz(struct report_opts *o, const char *arg)
+{
+	unsigned h, m;
+	char sign, end;
+	time_t now;
+	struct tm tm;
+
+	if (strcmp(arg, "UTC") == 0 || strcmp(arg, "utc") == 0) {
+		o->tz_off_ns = 0;
+		o->tz_name[0] = '\0';
+		return 0;
+	}
+	if (strcmp(arg, "local") == 0) {
+		now = (time_t)((o->have_until ? o->until_ns : o->now_ns) / 1000000000LL);
+		tzset();
+		if (localtime_r(&now, &tm) == NULL)
+			return bad_value("tz", arg, "UTC, local or +HH:MM");
+		o->tz_off_ns = (int64_t)tm.tm_gmtoff * 1000000000LL;
+		snprintf(o->tz_name, sizeof(o->tz_name), "%s", tm.tm_zone ?
+		    tm.tm_zone : "local");
+		return 0;
+	}
+	if (sscanf(arg, "%c%2u:%2u%c", &sign, &h, &m, &end) != 3 ||
+	    (sign != '+' && sign != '-') || h > 14 || m > 59)
+		return bad_value("tz", arg, "UTC, local or +HH:MM");
+	o->tz_off_ns = (int64_t)(h * 3600 + m * 60) * 1000000000LL *
+	    (sign == '-' ? -1 : 1);
+	snprintf(o->tz_name, sizeof(o->tz_name), "UTC%c%02u:%02u", sign, h, m);
+	return 0;
+}
+
 static int
 set_session(struct report_opts *o, const char *arg)
 {
@@ -182,6 +222,8 @@ set_opt(struct report_opts *o, enum opt_id id, const char *arg)
 	case OPT_VERSION:
 		printf("pktmon-report %s\n", PKTMON_VERSION);
 		return -1;
+	case OPT_TZ:
+		return set_tz(o, arg);
 	}
 	return REPORT_USAGE;
 }

@@ -39,6 +39,10 @@ struct report_opts {
 	int json;
 	int have_format;
 	enum report_format format;
+	/* --tz: the graphs' clock, as an offset east of UTC over the whole
+	 * range, and its name ("UTC", "CET", "UTC+05:30"). */
+	int64_t tz_off_ns;
+	char tz_name[32];
 };
 
 /* Sessions and renewals of the range, in memory: a few per renewal. */

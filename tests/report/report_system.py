@@ -761,6 +761,8 @@ def t_usage_errors(env):
         (["--db", db, "frobnicate"], "frobnicate"),
         (["--db", db, "export", "--format", "xml"], "--format"),
         (["--db", db, "--server", "no-port"], "--server"),
+        (["--db", db, "--tz", "5"], "--tz"),
+        (["--db", db, "--tz", "+25:00"], "--tz"),
         (["summary"], "--db"),
         (["--db", db], "--out"),
     ]
@@ -770,6 +772,19 @@ def t_usage_errors(env):
                "%r: expected exit 2 and one line naming %s, got %d %r" % (args, name, rc, stderr))
     rc, stdout, _ = env.run("--help")
     expect(rc == 0 and "export" in stdout and "--since" in stdout, "--help")
+    # --tz: the time axis in another clock draws other labels (so other
+    # pixels) over the same data; UTC is the default.
+    outs = {}
+    for tz in ("UTC", "+05:30"):
+        out = env.outdir("tz" + tz.replace(":", "").replace("+", "p"))
+        rc, _, stderr = env.run("--db", db, "--out", out, "--tz", tz)
+        expect(rc == 0, "--tz %s: expected exit 0, got %d %r" % (tz, rc, stderr))
+        outs[tz] = hashlib.sha256(open(os.path.join(out, "loss.png"), "rb").read()).hexdigest()
+    default = env.outdir("tzdefault")
+    env.run("--db", db, "--out", default)
+    expect(outs["UTC"] == hashlib.sha256(open(os.path.join(default, "loss.png"), "rb").read()).hexdigest(),
+           "--tz UTC: expected the default graph")
+    expect(outs["UTC"] != outs["+05:30"], "--tz +05:30: expected other time labels than UTC")
     # A server the history does not have: the line lists the ones it has.
     rc, _, stderr = env.run("--db", db, "--server", "192.0.2.99:4000", "summary")
     expect(rc == 2 and "192.0.2.99:4000" in stderr and "its servers:" in stderr and
