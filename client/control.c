@@ -90,6 +90,17 @@ ctlc_hello(struct ctlc *c, int64_t deadline, char *err, size_t errlen)
 	 * and closes it over the next one (docs/protocol.md). */
 	m.u.hello.features = CTL_FEAT_LINGER;
 	if ((r = ctlc_send(c, &m)) != 0) {
+		uint8_t b[64];
+
+		/* A server that refused our certificate sent an alert before
+		 * it closed; read it (it waits ahead of the reset), so the
+		 * message says why rather than "connection reset". */
+		if (tls_conn_read(c->tls, b, sizeof(b)) < 0 &&
+		    strstr(tls_conn_error(c->tls), "alert") != NULL) {
+			snprintf(err, errlen, "server %s: TLS handshake failed: %s",
+			    c->name, tls_conn_error(c->tls));
+			return r;
+		}
 		snprintf(err, errlen, "server %s: cannot send HELLO: %s", c->name,
 		    tls_conn_error(c->tls));
 		return r;

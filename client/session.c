@@ -585,14 +585,18 @@ on_reply(void *arg, struct probe *p, uint64_t seq, int64_t rtt_ns, int ttl,
 	struct client *c = arg;
 
 	out_reply(fate_tag(p->fate, seq), rtt_ns, ttl, kind, line_tag(c, p));
-	/* A negative round trip (clocks) is counted by fate, not averaged. */
-	if (kind == FATE_RX_DUPLICATE || rtt_ns < 0)
+	if (kind == FATE_RX_DUPLICATE)
 		return;
-	rtt_add(&c->rtt, rtt_ns);
+	/* One-way delays come from the wall-clock timestamps on the wire and
+	 * stand on their own; a negative round trip (a clock mapping error)
+	 * is counted by fate (rtt_errors), never averaged. */
 	if (owd != NULL) {
 		rtt_add(&c->owd_fwd, owd->fwd_ns);
 		rtt_add(&c->owd_bwd, owd->bwd_ns);
 	}
+	if (rtt_ns < 0)
+		return;
+	rtt_add(&c->rtt, rtt_ns);
 	expo_rtt_add(&c->expo_rtt, rtt_ns);
 	if (p->renewal_id > 0 && p->got_reply == 1) {
 		p->got_reply = 2;

@@ -34,7 +34,7 @@ before=$(sqlite3 "$db" 'SELECT group_concat(seq || ":" || rtt_ns) FROM probes')
 cp "$db" "$PM_TMP/v1-copy.db"
 "$PM_REPORT" --db "$PM_TMP/v1-copy.db" export --format csv >"$PM_TMP/v1.csv" 2>"$PM_TMP/v1.err" ||
 	fail "pktmon-report export on a version 1 history failed: $(head -c 300 "$PM_TMP/v1.err")"
-expect_eq "version 1 export: rows, one-way columns empty" "1,0,1700000000000000000,250000,answered,0,,," \
+expect_eq "version 1 export: rows, one-way columns empty" "1,0,1700000000000000000,2023-11-14T22:13:20.000000000Z,250000,answered,0,,," \
 	"$(sed -n 2p "$PM_TMP/v1.csv")"
 expect_eq "version 1 history left at version 1 by the report" 1 "$(pm_sql "$PM_TMP/v1-copy.db" 'PRAGMA user_version')"
 

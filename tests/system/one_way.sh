@@ -90,10 +90,10 @@ allow=$(awk -v l="${late_med:-0}" 'BEGIN { a = l * 1000; if (a < 10000) a = 1000
 # pktmon-report export carries them.
 "$PM_REPORT" --db "$db" export --format csv >"$PM_TMP/export.csv" ||
 	fail "pktmon-report export failed"
-expect_eq "export header" "session_id,seq,sent_ns,rtt_ns,fate,dups,ttl,owd_fwd_ns,owd_bwd_ns" \
+expect_eq "export header" "session_id,seq,sent_ns,sent_utc,rtt_ns,fate,dups,ttl,owd_fwd_ns,owd_bwd_ns" \
 	"$(head -n 1 "$PM_TMP/export.csv")"
 expect_eq "exported rows with both one-way delays" 100 \
-	"$(awk -F, 'NR > 1 && $8 != "" && $9 != ""' "$PM_TMP/export.csv" | wc -l)"
+	"$(awk -F, 'NR > 1 && $9 != "" && $10 != ""' "$PM_TMP/export.csv" | wc -l)"
 grep -q "^one-way: forward median .* ms, backward median .* ms (100 replies with both clocks synchronised)" \
 	"$PM_TMP/both.out" || fail "summary lacks the one-way line: $(grep one-way "$PM_TMP/both.out")"
 pm_stop_server
