@@ -441,6 +441,14 @@ fate_reply(struct fate *f, uint32_t seq, int64_t refl_seq, int64_t rx_mono_ns,
 		emit_row(f, s);
 		return kind;
 	}
+	/* A transmit stamp later than the reply's arrival cannot be this
+	 * probe's: the send call's time stands instead (an RTT a few
+	 * microseconds long rather than a negative one). */
+	if (rx_mono_ns < s->send_mono && s->tx_adj > 0) {
+		s->send_mono -= s->tx_adj;
+		s->tx_adj = 0;
+		f->n.tx_stamps_dropped++;
+	}
 	s->rtt = rtt_of(f, s, rx_mono_ns, dwell_ns);
 	s->ttl = (int16_t)ttl;
 	if (owd != NULL) {

@@ -85,6 +85,7 @@ struct fate_counts {
 	uint64_t lost_pending;	/* timed out, direction not yet known */
 	uint64_t unsent;	/* slots whose probe could not be sent: loss */
 	uint64_t rtt_errors;	/* replies whose RTT came out negative: not stored */
+	uint64_t tx_stamps_dropped;	/* transmit stamps after the reply came: not used */
 };
 
 struct fate_events {

@@ -252,7 +252,7 @@ out_json(const struct out_totals *t)
 	    "\"loss_pct\":%.4f,\"lost_forward\":%llu,"
 	    "\"lost_backward\":%llu,\"lost_unknown\":%llu,\"unsent\":%llu,"
 	    "\"duplicates\":%llu,\"reordered\":%llu,\"late\":%llu,"
-	    "\"rtt_errors\":%llu,",
+	    "\"rtt_errors\":%llu,\"tx_stamps_dropped\":%llu,",
 	    (unsigned long long)c->sent, (unsigned long long)(c->sent - c->unsent),
 	    (unsigned long long)received(c),
 	    (unsigned long long)lost(c), c->sent ? 100.0 * (double)lost(c) /
@@ -261,7 +261,8 @@ out_json(const struct out_totals *t)
 	    (unsigned long long)(c->lost_unknown + c->lost_pending),
 	    (unsigned long long)c->unsent,
 	    (unsigned long long)c->duplicates, (unsigned long long)c->reordered,
-	    (unsigned long long)c->late, (unsigned long long)c->rtt_errors);
+	    (unsigned long long)c->late, (unsigned long long)c->rtt_errors,
+	    (unsigned long long)c->tx_stamps_dropped);
 	if (t->rtt->n > 0)
 		printf("\"rtt_ns\":{\"min\":%lld,\"median\":%lld,\"p99\":%lld,"
 		    "\"max\":%lld,\"mean\":%.0f,\"mdev\":%.0f},",

@@ -140,6 +140,7 @@ add_counts(struct fate_counts *to, const struct fate_counts *n)
 	to->lost_pending += n->lost_pending;
 	to->unsent += n->unsent;
 	to->rtt_errors += n->rtt_errors;
+	to->tx_stamps_dropped += n->tx_stamps_dropped;
 }
 
 void

@@ -890,7 +890,15 @@ test_unsent_and_negative_rtt(void **state)
 	    fate_reply(f, 2, 1, 29 * MS, 0, TTL, NULL, &seq_out, &rtt));
 	check_i64("negative RTT: not a number", -1, rtt);
 	check_u64("negative RTT: counted", 1, fate_counts(f)->rtt_errors);
-	fate_close(f, 1, 2);
+	/* A transmit stamp later than the reply's arrival is not the probe's:
+	 * the RTT runs from the send call instead. */
+	fate_sent(f, 40 * MS, WALL0 + 40 * MS);
+	check_i64("late stamp: taken at first", 1, fate_tx_time(f, 3, 45 * MS, 10 * MS));
+	check_i64("late stamp: answered", FATE_RX_ANSWER,
+	    fate_reply(f, 3, 2, 44 * MS, 0, TTL, NULL, &seq_out, &rtt));
+	check_i64("late stamp: RTT from the send call", 4 * MS, rtt);
+	check_u64("late stamp: counted", 1, fate_counts(f)->tx_stamps_dropped);
+	fate_close(f, 1, 3);
 	check_u64("unsent: no forward loss invented", 0, fate_counts(f)->lost_fwd);
 	check_u64("unsent: settled lost", 1, rec.settled_lost[0]);
 	fate_free(f);
