@@ -164,6 +164,7 @@ tick(struct client *c, int64_t now)
 	drain_check(c, now);
 	hooks_tick(now);
 	if (now - c->last_flush >= FLUSH_NS) {
+		engine_episodes_flush(c);
 		storage_check(c, history_flush(c->hist));
 		c->last_flush = now;
 	}
@@ -321,6 +322,7 @@ client_teardown(struct client *c)
 	/* Every slot has its fate now: an episode still open ends here. */
 	if (c->det != NULL)
 		episode_flush(c->det);
+	engine_episodes_flush(c);
 	/* Each waiting event may take its time limit; a second signal cuts
 	 * it short. */
 	hooks_drain(mono_ns() + (int64_t)hooks_pending() * (c->o->hook_limit_ns +

@@ -104,6 +104,7 @@ struct client {
 	struct closed_episode {
 		int64_t id, start_ns, end_ns;
 		struct history_episode he;
+		int dirty;		/* directions changed since last written */
 	} closed[4];
 	unsigned nclosed;
 	int64_t renew_asked_mono;	/* a renewal awaits its grant since, or 0 */
@@ -144,6 +145,8 @@ void engine_unsent(struct client *c, unsigned n);
 void engine_unsent_tail(struct client *c, uint64_t first, unsigned n,
     int64_t wall);
 void engine_ctl_state(struct client *c, int up);
+/* Write the directions ended episodes learnt since the last call. */
+void engine_episodes_flush(struct client *c);
 void old_remove(struct client *c, unsigned i);
 void reconnect_check(struct client *c, int64_t now);
 void reconnect_join(struct client *c);

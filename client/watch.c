@@ -232,8 +232,24 @@ closed_refate(struct client *c, int64_t wall, unsigned from, unsigned to)
 			return;
 		(*f)--;
 		(*t)++;
-		storage_check(c, history_episode_directions(c->hist, ce->id, &ce->he));
+		ce->dirty = 1;	/* one UPDATE per flush, not one per slot */
 		return;
+	}
+}
+
+void
+engine_episodes_flush(struct client *c)
+{
+	unsigned i;
+
+	for (i = 0; i < 4; i++) {
+		struct closed_episode *ce = &c->closed[i];
+
+		if (ce->id > 0 && ce->dirty) {
+			ce->dirty = 0;
+			storage_check(c, history_episode_directions(c->hist, ce->id,
+			    &ce->he));
+		}
 	}
 }
 
